@@ -1,0 +1,217 @@
+"""Auth's public face: roles → permissions and object scope, the one place these rules live.
+
+Every context's API asks here whether the caller may act. Auth sits at the bottom of the
+context graph and imports no other context: the data the rules need (a guardian's children,
+a teacher's sections, a student's sections, credential checks) is *provided* to it by the
+owning contexts at start-up (`register_provider` in their AppConfig.on_ready). That keeps the
+graph acyclic (users needs auth's rules for its own API, and auth needs users' data) and is
+the seam an RPC adapter replaces when a context is split out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rest_framework.permissions import BasePermission
+
+# --- roles and permissions -------------------------------------------------------------
+
+STAFF_ROLES = frozenset({"ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY"})
+ACADEMIC_STAFF_ROLES = frozenset({"ADMIN", "DIRECTOR", "SECRETARY"})
+
+_READ_ALL = {
+    "institution.read", "users.read", "academic.read", "assignments.read", "grades.read", "attendance.read",
+    "notifications.read",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "ADMIN": frozenset(_READ_ALL | {
+        "institution.manage", "users.manage", "academic.manage", "assignments.manage", "enrollment.manage",
+        "grades.manage", "grades.record", "grades.period.reopen", "attendance.manage", "attendance.mark",
+        "attendance.justify.review", "notifications.send", "notifications.manage", "events.operate",
+    }),
+    "DIRECTOR": frozenset(_READ_ALL | {
+        "institution.manage", "users.manage", "academic.manage", "assignments.manage", "enrollment.manage",
+        "grades.manage", "grades.record", "grades.period.reopen", "attendance.manage", "attendance.mark",
+        "attendance.justify.review", "notifications.send", "notifications.manage",
+    }),
+    "SECRETARY": frozenset(_READ_ALL | {
+        "users.manage", "academic.manage", "enrollment.manage", "attendance.justify.review", "notifications.send",
+    }),
+    "AUXILIARY": frozenset({
+        "institution.read", "users.read", "academic.read", "assignments.read", "attendance.read", "attendance.mark",
+        "attendance.justify.review",
+    }),
+    # Scoped roles: the permission says what they may do; the scope rules below say on what.
+    "TEACHER": frozenset({
+        "institution.read", "academic.read", "assignments.read", "grades.read", "grades.record", "attendance.read",
+        "attendance.mark",
+    }),
+    "PSYCHOLOGIST": frozenset({"institution.read", "users.read", "academic.read", "welfare.read", "welfare.manage"}),
+    "PARENT": frozenset({"institution.read", "grades.read", "attendance.read", "attendance.justify.submit",
+                         "notifications.read"}),
+    "STUDENT": frozenset({"institution.read", "grades.read", "attendance.read", "notifications.read"}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as every context sees them. No model instance crosses the boundary."""
+
+    user_id: int
+    user_type: str
+    institution_id: int | None
+    is_superuser: bool = False
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        perms = ROLE_PERMISSIONS.get(self.user_type, frozenset())
+        if self.is_superuser:
+            perms = perms | ROLE_PERMISSIONS["ADMIN"]
+        return perms
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.is_superuser or self.user_type in STAFF_ROLES
+
+
+def principal_of(user) -> Principal | None:
+    """The Principal of an authenticated request user (request.user), or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Principal(user_id=user.pk, user_type=user.user_type, institution_id=user.institution_id,
+                     is_superuser=user.is_superuser)
+
+
+def permissions_for_role(user_type: str) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(user_type, frozenset())
+
+
+def has_permission(principal: Principal | None, permission: str) -> bool:
+    return principal is not None and permission in principal.permissions
+
+
+# --- providers: data the rules need, registered by the owning contexts -------------------
+
+PROVIDERS = (
+    "guardian_student_ids",          # (guardian_user_id) -> ids of the guardian's students        [users]
+    "teacher_section_ids",           # (teacher_user_id) -> ids of sections the teacher teaches     [assignments]
+    "teacher_section_course_pairs",  # (teacher_user_id) -> {(section_id, course_id)} taught        [assignments]
+    "student_section_ids",           # (student_user_id) -> ids of the student's current sections   [academic]
+    "credentials",                   # (username, password) -> user id or None                      [users]
+    "user_summary",                  # (user_id) -> dict(id, user_type, institution_id, is_active, is_superuser) | None [users]
+)
+_providers: dict[str, Callable] = {}
+
+
+class ProviderMissing(RuntimeError):
+    pass
+
+
+def register_provider(name: str, fn: Callable) -> None:
+    if name not in PROVIDERS:
+        raise ValueError(f"unknown scope provider '{name}'")
+    _providers[name] = fn
+
+
+def _provide(name: str, *args) -> object:
+    try:
+        fn = _providers[name]
+    except KeyError:
+        raise ProviderMissing(f"no context registered the '{name}' provider") from None
+    return fn(*args)
+
+
+def _ids(name: str, *args) -> frozenset:
+    return frozenset(_provide(name, *args) or ())
+
+
+# --- object scope ------------------------------------------------------------------------
+
+
+def can_read_student(principal: Principal | None, student_id: int) -> bool:
+    """Staff and the psychologist: any student. A student: themself. A guardian: their own
+    children. A teacher: students of the sections they teach."""
+    if principal is None:
+        return False
+    if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
+        return True
+    if principal.user_type == "STUDENT":
+        return principal.user_id == student_id
+    if principal.user_type == "PARENT":
+        return student_id in _ids("guardian_student_ids", principal.user_id)
+    if principal.user_type == "TEACHER":
+        return bool(_ids("teacher_section_ids", principal.user_id) & _ids("student_section_ids", student_id))
+    return False
+
+
+def can_act_on_section(principal: Principal | None, section_id: int, course_id: int | None = None) -> bool:
+    """May the caller act (mark attendance, record grades) on this section (and course)?
+    Academic staff: any section. A teacher: only sections (and courses) assigned to them."""
+    if principal is None:
+        return False
+    if principal.is_superuser or principal.user_type in ACADEMIC_STAFF_ROLES:
+        return True
+    if principal.user_type == "AUXILIARY":
+        return course_id is None  # auxiliaries take daily attendance, never grades
+    if principal.user_type == "TEACHER":
+        if course_id is None:
+            return section_id in _ids("teacher_section_ids", principal.user_id)
+        return (section_id, course_id) in _ids("teacher_section_course_pairs", principal.user_id)
+    return False
+
+
+def visible_student_ids(principal: Principal | None) -> frozenset[int] | None:
+    """Students whose records the caller may list: None means all (staff), else the set."""
+    if principal is None:
+        return frozenset()
+    if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
+        return None
+    if principal.user_type == "STUDENT":
+        return frozenset({principal.user_id})
+    if principal.user_type == "PARENT":
+        return _ids("guardian_student_ids", principal.user_id)
+    return frozenset()
+
+
+def visible_section_ids(principal: Principal | None) -> frozenset[int] | None:
+    """Sections the caller may list: None means all (staff), else the set (a teacher's own)."""
+    if principal is None:
+        return frozenset()
+    if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
+        return None
+    if principal.user_type == "TEACHER":
+        return _ids("teacher_section_ids", principal.user_id)
+    if principal.user_type == "STUDENT":
+        return _ids("student_section_ids", principal.user_id)
+    if principal.user_type == "PARENT":
+        sections: set[int] = set()
+        for student_id in _ids("guardian_student_ids", principal.user_id):
+            sections |= _ids("student_section_ids", student_id)
+        return frozenset(sections)
+    return frozenset()
+
+
+# --- DRF glue: the permission class every context's views use -------------------------------
+
+
+def requires(*permissions: str, any_of: Iterable[str] = ()) -> type[BasePermission]:
+    """A DRF permission class: the caller must hold all of `permissions` (or one of `any_of`).
+
+        permission_classes = [requires("grades.record")]
+    """
+    needed, alternatives = frozenset(permissions), frozenset(any_of)
+
+    class RequiresPermission(BasePermission):
+        message = "You do not have permission to perform this action."
+
+        def has_permission(self, request, view) -> bool:
+            principal = principal_of(request.user)
+            if principal is None:
+                return False
+            held = principal.permissions
+            return needed <= held and (not alternatives or bool(alternatives & held))
+
+    RequiresPermission.__name__ = f"Requires_{'_'.join(sorted(needed | alternatives)).replace('.', '_')}"
+    return RequiresPermission

@@ -1,0 +1,10 @@
+from django.utils.translation import gettext_lazy as _
+
+from common.context_app import ContextAppConfig
+
+
+class NotificationsConfig(ContextAppConfig):
+    default = True
+    name = "apps.notifications"
+    label = "notifications"
+    verbose_name = _("Notifications")

@@ -1,0 +1,82 @@
+"""The in-process event bus.
+
+Contexts register handlers in their handlers.py:
+
+    @subscribe("student.enrolled")
+    def on_student_enrolled(event: Event) -> None: ...
+
+When an event is published, each subscribed handler is delivered after commit as a Celery
+task (`events.tasks.deliver_event`). Handlers of contexts listed in EVENTS_KAFKA_CONTEXTS
+are not scheduled here: they run from `manage.py consume_events --context <name>`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from events.catalogue import spec
+from events.envelope import Event
+
+HandlerFn = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str  # "apps.grades.handlers.on_student_enrolled"
+    event_type: str
+    context: str  # "grades"
+    fn: HandlerFn
+
+
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+_by_name: dict[str, Handler] = {}
+
+
+def _context_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "apps" else parts[0]
+
+
+def subscribe(event_type: str) -> Callable[[HandlerFn], HandlerFn]:
+    spec(event_type)
+
+    def register(fn: HandlerFn) -> HandlerFn:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        if name not in _by_name:
+            handler = Handler(name=name, event_type=event_type, context=_context_of(fn.__module__), fn=fn)
+            _handlers[event_type].append(handler)
+            _by_name[name] = handler
+        return fn
+
+    return register
+
+
+def handlers_for(event_type: str, *, context: str | None = None) -> list[Handler]:
+    return [h for h in _handlers.get(event_type, []) if context is None or h.context == context]
+
+
+def handler_named(name: str) -> Handler:
+    return _by_name[name]
+
+
+def all_handlers() -> list[Handler]:
+    return list(_by_name.values())
+
+
+def runs_in_process(handler: Handler) -> bool:
+    return handler.context not in settings.EVENTS_KAFKA_CONTEXTS
+
+
+def dispatch_on_commit(envelope: dict) -> None:
+    """Schedule one delivery task per in-process handler once the transaction commits."""
+    from events.tasks import deliver_event
+
+    event_id, event_type = envelope["eventId"], envelope["eventType"]
+    for handler in handlers_for(event_type):
+        if runs_in_process(handler):
+            transaction.on_commit(lambda h=handler.name: deliver_event.delay(event_id, h))

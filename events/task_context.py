@@ -1,0 +1,32 @@
+"""Carry the request context (correlation id, request id, who) into Celery tasks and back out."""
+
+from __future__ import annotations
+
+from celery import signals
+
+from events import context
+
+_HEADER = "prs1_context"
+_tokens: dict[str, object] = {}
+
+
+@signals.before_task_publish.connect
+def _attach_context(headers=None, **_kwargs) -> None:
+    if headers is not None and _HEADER not in headers:
+        headers[_HEADER] = context.current().as_headers()
+
+
+@signals.task_prerun.connect
+def _bind_context(task_id=None, task=None, **_kwargs) -> None:
+    ctx = context.from_headers(getattr(task.request, _HEADER, None)) if task else None
+    if ctx is not None:
+        manager = context.bind(ctx)
+        manager.__enter__()
+        _tokens[task_id] = manager
+
+
+@signals.task_postrun.connect
+def _unbind_context(task_id=None, **_kwargs) -> None:
+    manager = _tokens.pop(task_id, None)
+    if manager is not None:
+        manager.__exit__(None, None, None)

@@ -1,0 +1,47 @@
+"""URL map. Integration (ninja) routes are tried first, then each context's DRF resource API."""
+
+from importlib import util
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from prs1 import health
+from prs1.integration import api as integration_api
+
+# Each context mounts its DRF urls at /api/v1/<prefix>/ (the seed's gateway routes).
+API_PREFIXES = {
+    "apps.institution": "institution",
+    "apps.users": "users",
+    "apps.auth": "auth",
+    "apps.academic": "academic",
+    "apps.assignments": "assignments",
+    "apps.grades": "grades",
+    "apps.attendance": "attendance",
+    "apps.notifications": "notifications",
+    "apps.enrollment": "enrollment",
+}
+
+context_routes = [
+    path(f"api/v1/{prefix}/", include(f"{app}.urls"))
+    for app, prefix in API_PREFIXES.items()
+    if app in settings.CONTEXT_APPS and util.find_spec(f"{app}.urls") is not None
+]
+
+urlpatterns = [
+    path("health", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("", include("django_prometheus.urls")),  # /metrics
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/v1/", integration_api.urls),
+    *context_routes,
+]
+
+admin.site.site_header = "PRS1"
+admin.site.site_title = "PRS1"
+
