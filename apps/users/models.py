@@ -38,6 +38,8 @@ class User(AbstractUser):
     document_number = models.CharField(_("document number"), max_length=20, blank=True, db_index=True)
     phone = models.CharField(_("phone (E.164)"), max_length=16, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    preferred_language = models.CharField(_("preferred language"), max_length=5, default="es",
+                                          choices=[("es", _("Spanish")), ("en", _("English"))])
 
     objects = UserManager()
 
