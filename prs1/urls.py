@@ -10,8 +10,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from prs1 import health
 from prs1.integration import api as integration_api
 
-# Each context mounts its DRF urls at /api/v1/<prefix>/ (the seed's gateway routes).
+# Each context mounts its DRF urls at /api/v1/<prefix>/ (the seed's gateway routes). The enrollment
+# process manager serves the seed's academic path POST /api/v1/academic/enrollments (it starts the
+# saga), so it is mounted under "academic/" ahead of the academic context itself.
 API_PREFIXES = {
+    "apps.enrollment": "academic",
     "apps.institution": "institution",
     "apps.users": "users",
     "apps.auth": "auth",
@@ -20,7 +23,6 @@ API_PREFIXES = {
     "apps.grades": "grades",
     "apps.attendance": "attendance",
     "apps.notifications": "notifications",
-    "apps.enrollment": "enrollment",
 }
 
 context_routes = [
