@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ninja",
     "import_export",
     "events",
+    "events.saga",
     "prs1",
     *CONTEXT_APPS,
 ]
@@ -149,7 +150,11 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="prs1")
 # acks_late with the Redis broker: a task running longer than this is delivered again,
 # so every task is idempotent (see ARCHITECTURE.md, "Known traps").
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "resume-stale-sagas": {"task": "sagas.resume_stale", "schedule": 30.0},
+}
+# A saga driven by no worker for this long is resumed by another (its worker died).
+SAGA_LEASE_SECONDS = env.int("SAGA_LEASE_SECONDS", default=60)
 
 # --- Kafka and events ---------------------------------------------------------------
 KAFKA_BOOTSTRAP_SERVERS = env.str("KAFKA_BOOTSTRAP_SERVERS", default="")
@@ -161,6 +166,13 @@ KAFKA_CONSUMER_SESSION_TIMEOUT_MS = env.int("KAFKA_CONSUMER_SESSION_TIMEOUT_MS",
 EVENTS_KAFKA_CONTEXTS = env.list("EVENTS_KAFKA_CONTEXTS", default=[])
 EVENTS_HANDLER_MAX_RETRIES = env.int("EVENTS_HANDLER_MAX_RETRIES", default=5)
 EVENTS_RELAY_BATCH_SIZE = env.int("EVENTS_RELAY_BATCH_SIZE", default=500)
+# Relay/consumer tuning (docs/events.md). EVENTS_TOPIC_PREFIX namespaces the physical topics ("staging.").
+EVENTS_TOPIC_PREFIX = env.str("EVENTS_TOPIC_PREFIX", default="")
+EVENTS_RELAY_POLL_INTERVAL = env.float("EVENTS_RELAY_POLL_INTERVAL", default=1.0)
+EVENTS_RELAY_DELIVERY_TIMEOUT_MS = env.int("EVENTS_RELAY_DELIVERY_TIMEOUT_MS", default=30000)
+EVENTS_RELAY_MAX_BACKOFF = env.float("EVENTS_RELAY_MAX_BACKOFF", default=300.0)
+EVENTS_CONSUMER_RETRY_BACKOFF = env.float("EVENTS_CONSUMER_RETRY_BACKOFF", default=0.5)
+KAFKA_PRODUCER_LINGER_MS = env.int("KAFKA_PRODUCER_LINGER_MS", default=5)
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
