@@ -42,18 +42,26 @@ def _context_of(module: str) -> str:
     return parts[1] if len(parts) > 1 and parts[0] == "apps" else parts[0]
 
 
-def subscribe(event_type: str) -> Callable[[HandlerFn], HandlerFn]:
+def subscribe(event_type: str, *, context: str | None = None) -> Callable[[HandlerFn], HandlerFn]:
+    """Register a handler; its context is taken from its module (`apps.<context>.handlers`) unless given."""
     spec(event_type)
 
     def register(fn: HandlerFn) -> HandlerFn:
         name = f"{fn.__module__}.{fn.__qualname__}"
         if name not in _by_name:
-            handler = Handler(name=name, event_type=event_type, context=_context_of(fn.__module__), fn=fn)
+            handler = Handler(name=name, event_type=event_type, context=context or _context_of(fn.__module__), fn=fn)
             _handlers[event_type].append(handler)
             _by_name[name] = handler
         return fn
 
     return register
+
+
+def unsubscribe(name: str) -> None:
+    """Remove a handler (tests register throw-away handlers and remove them afterwards)."""
+    handler = _by_name.pop(name, None)
+    if handler is not None:
+        _handlers[handler.event_type] = [h for h in _handlers[handler.event_type] if h.name != name]
 
 
 def handlers_for(event_type: str, *, context: str | None = None) -> list[Handler]:

@@ -30,6 +30,9 @@ class OutboxEvent(models.Model):
         indexes = [
             models.Index(fields=["created_at"], name="outbox_pending_idx", condition=models.Q(published_at__isnull=True)),
             models.Index(fields=["aggregate_type", "aggregate_id", "created_at"], name="outbox_aggregate_idx"),
+            # The relay's "older pending row of the same aggregate?" probe.
+            models.Index(fields=["aggregate_type", "aggregate_id", "created_at"], name="outbox_agg_pending_idx",
+                         condition=models.Q(published_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,8 @@ Fields are snake_case in Python and camelCase on the wire (the seed's envelope s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -44,6 +46,25 @@ def event_payload(event_type: str, *, version: str = "1.0"):
         return model
 
     return register
+
+
+@contextmanager
+def registered(event_type: str, model: type[EventPayload], *, version: str) -> Iterator[type[EventPayload]]:
+    """Register `model` for (event_type, version) for the length of the block, then restore what was
+    there before. For tests: a test-only schema never leaks into `latest()` for the rest of the run."""
+    spec(event_type)
+    versions = _registry.setdefault(event_type, {})
+    previous = versions.get(version)
+    versions[version] = RegisteredSchema(event_type, version, model)
+    try:
+        yield model
+    finally:
+        if previous is None:
+            versions.pop(version, None)
+            if not versions:
+                _registry.pop(event_type, None)
+        else:
+            versions[version] = previous
 
 
 def latest(event_type: str) -> RegisteredSchema:

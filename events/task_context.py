@@ -18,7 +18,11 @@ def _attach_context(headers=None, **_kwargs) -> None:
 
 @signals.task_prerun.connect
 def _bind_context(task_id=None, task=None, **_kwargs) -> None:
-    ctx = context.from_headers(getattr(task.request, _HEADER, None)) if task else None
+    if task is None:
+        return
+    # A worker merges message headers into the request; an eager `apply(headers=...)` keeps them apart.
+    carried = getattr(task.request, _HEADER, None) or (getattr(task.request, "headers", None) or {}).get(_HEADER)
+    ctx = context.from_headers(carried)
     if ctx is not None:
         manager = context.bind(ctx)
         manager.__enter__()

@@ -1,4 +1,9 @@
-"""Celery tasks of the in-process bus: one delivery per (event, handler)."""
+"""Celery tasks of the in-process bus: one delivery per (event, handler), scheduled on commit.
+
+A failing delivery is retried with exponential backoff (1 s, 2 s, 4 s ... capped at 5 min) up to
+EVENTS_HANDLER_MAX_RETRIES times, then stored as a DeadLetter (admin, `manage.py dead_letters`).
+The task is idempotent: the inbox makes a redelivery (acks_late, visibility timeout) a no-op.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,48 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
 from events import bus, inbox, metrics
 from events.models import DeadLetter, OutboxEvent
 
 logger = logging.getLogger(__name__)
 
+MAX_BACKOFF_SECONDS = 300
 
-def dead_letter(handler_name: str, envelope: dict, error: str, attempts: int) -> None:
-    DeadLetter.objects.update_or_create(
-        event_id=envelope["eventId"],
-        handler=handler_name,
-        defaults={"event_type": envelope["eventType"], "envelope": envelope, "error": error[:5000],
-                  "attempts": attempts, "resolved_at": None},
-    )
+
+def retry_countdown(retries: int) -> int:
+    return min(2 ** retries, MAX_BACKOFF_SECONDS)
+
+
+def dead_letter(handler_name: str, envelope: dict, error: str, attempts: int) -> DeadLetter:
+    with transaction.atomic():
+        letter, _ = DeadLetter.objects.update_or_create(
+            event_id=envelope["eventId"],
+            handler=handler_name,
+            defaults={"event_type": envelope["eventType"], "envelope": envelope, "error": error[:5000],
+                      "attempts": attempts, "resolved_at": None},
+        )
     metrics.DEAD_LETTERS.labels(handler_name).inc()
+    return letter
 
 
 @shared_task(bind=True, name="events.deliver_event", acks_late=True, max_retries=None)
 def deliver_event(self, event_id: str, handler_name: str) -> bool:
     envelope = OutboxEvent.objects.values_list("envelope", flat=True).get(event_id=event_id)
-    handler = bus.handler_named(handler_name)
+    try:
+        handler = bus.handler_named(handler_name)
+    except KeyError:
+        logger.error("no handler named %s (renamed or removed?); dead-lettered", handler_name)
+        dead_letter(handler_name, envelope, f"no handler named {handler_name}", 0)
+        return False
     try:
         return inbox.apply(handler, envelope)
     except Exception as exc:
-        metrics.HANDLER_FAILURES.labels(handler_name).inc()
         attempts = self.request.retries + 1
         if attempts > settings.EVENTS_HANDLER_MAX_RETRIES:
-            logger.exception("handler failed for good; dead-lettered", extra={"handler": handler_name})
-            dead_letter(handler_name, envelope, repr(exc), attempts)
+            logger.exception("handler %s failed %d times for %s; dead-lettered", handler_name, attempts, event_id)
+            dead_letter(handler_name, envelope, f"{exc.__class__.__name__}: {exc}", attempts)
             return False
-        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries, 300)) from exc
+        logger.warning("handler %s failed for %s (attempt %d); retrying", handler_name, event_id, attempts)
+        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc

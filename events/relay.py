@@ -1,0 +1,239 @@
+"""The outbox relay: pending outbox rows -> Kafka, at least once, per-aggregate order kept.
+
+One batch = one database transaction:
+  1. claim up to N pending, due rows, oldest first, `FOR UPDATE SKIP LOCKED` (PostgreSQL), keeping
+     only rows whose aggregate has no OLDER pending row outside this batch (an older row locked by
+     another relay, or waiting for its retry backoff, holds back everything after it);
+  2. produce them (idempotent producer, acks=all, key = aggregateId, headers eventType/eventVersion/
+     correlationId) and wait for every delivery report;
+  3. mark delivered rows published with one UPDATE by id list; failed rows get attempts+1, last_error
+     and next_attempt_at (exponential backoff); commit.
+A crash anywhere before the commit leaves every row of the batch pending: it is sent again (the
+consumers' inbox makes the duplicate harmless). Nothing is marked published without a delivery report.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from confluent_kafka import KafkaError, Producer
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from events import kafka, metrics
+from events.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+assert OutboxEvent._meta.db_table == "events_outboxevent"  # the table named in _CLAIM_SQL
+
+# Oldest due pending rows, skipping rows other relays hold; then drop any row whose aggregate has an
+# older pending row that is not in the claimed set (claimed elsewhere or backing off).
+_CLAIM_SQL = """
+WITH claimed AS (
+    SELECT event_id, event_type, event_version, topic, aggregate_type, aggregate_id, correlation_id,
+           envelope, created_at, attempts
+    FROM events_outboxevent
+    WHERE published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+    ORDER BY created_at
+    LIMIT %s
+    {lock}
+)
+SELECT c.event_id, c.event_type, c.event_version, c.topic, c.aggregate_id, c.correlation_id, c.envelope,
+       c.attempts
+FROM claimed c
+WHERE NOT EXISTS (
+    SELECT 1 FROM events_outboxevent o
+    WHERE o.published_at IS NULL AND o.aggregate_type = c.aggregate_type AND o.aggregate_id = c.aggregate_id
+      AND o.created_at < c.created_at AND o.event_id NOT IN (SELECT event_id FROM claimed)
+)
+ORDER BY c.created_at
+"""
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    published: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class RelayStats:
+    batches: list[float] = field(default_factory=list)
+    published: int = 0
+    failed: int = 0
+
+    def add(self, result: BatchResult) -> None:
+        if result.claimed:
+            self.batches.append(result.seconds)
+        self.published += result.published
+        self.failed += result.failed
+
+    def median(self) -> float:
+        return statistics.median(self.batches) if self.batches else 0.0
+
+    def p95(self) -> float:
+        if not self.batches:
+            return 0.0
+        ordered = sorted(self.batches)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Delay before retry number `attempts` (1, 2, 4, ... capped at EVENTS_RELAY_MAX_BACKOFF)."""
+    return min(float(2 ** max(0, attempts - 1)), settings.EVENTS_RELAY_MAX_BACKOFF)
+
+
+class Relay:
+    def __init__(self, *, batch_size: int | None = None, producer: Producer | None = None) -> None:
+        self.batch_size = batch_size or settings.EVENTS_RELAY_BATCH_SIZE
+        self._producer = producer
+        self.stats = RelayStats()
+
+    @property
+    def producer(self) -> Producer:
+        if self._producer is None:
+            self._producer = Producer(kafka.producer_config())
+        return self._producer
+
+    def _reset_producer(self) -> None:
+        if self._producer is not None:
+            self._producer.flush(0)
+        self._producer = None
+
+    def claim_sql(self) -> str:
+        lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        return _CLAIM_SQL.replace("{lock}", lock)
+
+    def run_batch(self) -> BatchResult:
+        started = time.perf_counter()
+        result = BatchResult()
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(self.claim_sql(), [timezone.now(), self.batch_size])
+                rows = cursor.fetchall()
+            result.claimed = len(rows)
+            if rows:
+                delivered, failures = self._publish(rows)
+                self._mark(rows, delivered, failures)
+                result.published, result.failed = len(delivered), len(failures)
+        result.seconds = time.perf_counter() - started
+        self.stats.add(result)
+        return result
+
+    def _publish(self, rows: list[tuple]) -> tuple[list, dict]:
+        producer = self.producer
+        errors: dict[int, KafkaError | None] = {}
+
+        def report(index: int):
+            def on_delivery(err, _msg) -> None:
+                errors[index] = err
+            return on_delivery
+
+        for index, (_event_id, event_type, version, topic, aggregate_id, correlation_id, env, _a) in enumerate(rows):
+            kwargs = dict(topic=kafka.physical_topic(topic), key=aggregate_id.encode(), value=kafka.encode(env),
+                          headers=kafka.headers_of(event_type, version, correlation_id), on_delivery=report(index))
+            while True:
+                try:
+                    producer.produce(**kwargs)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+            if index % 1000 == 999:
+                producer.poll(0)
+        deadline = time.monotonic() + settings.EVENTS_RELAY_DELIVERY_TIMEOUT_MS / 1000 + 2
+        while len(errors) < len(rows) and time.monotonic() < deadline:
+            producer.flush(min(1.0, max(0.0, deadline - time.monotonic())))
+
+        delivered, failures, fatal = [], {}, False
+        for index, row in enumerate(rows):
+            if index not in errors:
+                failures[row[0]] = "no delivery report before the timeout"
+            elif errors[index] is None:
+                delivered.append(row)
+            else:
+                failures[row[0]] = errors[index].str()
+                fatal = fatal or errors[index].fatal()
+        if fatal:
+            logger.error("Kafka producer hit a fatal error; recreating it")
+            self._reset_producer()
+        return delivered, failures
+
+    def _mark(self, rows: list[tuple], delivered: list[tuple], failures: dict) -> None:
+        now = timezone.now()
+        if delivered:
+            OutboxEvent.objects.filter(event_id__in=[row[0] for row in delivered]).update(
+                published_at=now, last_error="", next_attempt_at=None)
+            for topic in {row[3] for row in delivered}:
+                metrics.OUTBOX_PUBLISHED.labels(topic).inc(sum(1 for row in delivered if row[3] == topic))
+        if failures:
+            by_attempts: dict[tuple[int, str], list] = {}
+            for row in rows:
+                if row[0] in failures:
+                    by_attempts.setdefault((row[7] + 1, failures[row[0]]), []).append(row[0])
+                    metrics.OUTBOX_PUBLISH_FAILED.labels(row[3]).inc()
+            for (attempts, error), ids in by_attempts.items():
+                OutboxEvent.objects.filter(event_id__in=ids).update(
+                    attempts=attempts, last_error=error[:2000],
+                    next_attempt_at=now + timedelta(seconds=backoff_seconds(attempts)))
+            logger.warning("outbox relay: %d of %d events failed to publish (%s)", len(failures), len(rows),
+                           next(iter(failures.values())))
+
+
+def refresh_gauges() -> tuple[int, float | None]:
+    """Update the pending-count and oldest-age gauges; returns them."""
+    pending = OutboxEvent.objects.filter(published_at__isnull=True)
+    count = pending.count()
+    oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
+    age = (timezone.now() - oldest).total_seconds() if oldest else None
+    metrics.OUTBOX_PENDING.set(count)
+    metrics.OUTBOX_OLDEST_PENDING_AGE.set(age or 0.0)
+    return count, age
+
+
+class Waiter:
+    """Sleeps until a NOTIFY from `events.outbox.record` arrives (PostgreSQL) or the poll interval ends."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._conn = None
+        if connection.vendor == "postgresql":
+            try:
+                connection.ensure_connection()
+                self._conn = connection.get_new_connection(connection.get_connection_params())
+                self._conn.autocommit = True
+                from events.outbox import NOTIFY_CHANNEL
+
+                self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            except Exception:
+                logger.warning("LISTEN failed; the relay falls back to polling", exc_info=True)
+                self._conn = None
+
+    def wait(self, timeout: float | None = None) -> None:
+        timeout = self.interval if timeout is None else timeout
+        if self._conn is None:
+            time.sleep(timeout)
+            return
+        try:
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                pass
+            for _ in self._conn.notifies(timeout=0):  # drain the rest of the burst
+                pass
+        except Exception:
+            logger.warning("LISTEN connection lost; polling", exc_info=True)
+            self.close()
+            time.sleep(timeout)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
