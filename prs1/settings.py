@@ -155,6 +155,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # A saga driven by no worker for this long is resumed by another (its worker died).
 SAGA_LEASE_SECONDS = env.int("SAGA_LEASE_SECONDS", default=60)
+# Chaos drills only: lets a saga's data name steps to fail or stall (events/saga/engine.py).
+SAGA_FAULT_INJECTION = env.bool("SAGA_FAULT_INJECTION", default=False)
 
 # --- Kafka and events ---------------------------------------------------------------
 KAFKA_BOOTSTRAP_SERVERS = env.str("KAFKA_BOOTSTRAP_SERVERS", default="")
@@ -231,6 +233,9 @@ CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "x-requested-wi
 
 # Service-to-service token for integration endpoints (e.g. the credential check).
 SERVICE_TOKEN = env.str("SERVICE_TOKEN", default="" if PRODUCTION else "dev-service-token")
+
+# Teacher workload: maximum weekly teaching hours (an institution may set its own in the admin).
+ASSIGNMENTS_MAX_WEEKLY_HOURS = env.int("ASSIGNMENTS_MAX_WEEKLY_HOURS", default=30)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -9,6 +9,7 @@ idempotent (keyed by saga and step), so nothing is duplicated.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,6 +40,31 @@ def backoff_seconds(attempt: int) -> int:
 @dataclass(frozen=True)
 class RetryLater:
     countdown: int
+
+
+class InjectedFault(Exception):
+    """Raised by fault injection (chaos drills and tests); never in normal operation."""
+
+
+def _inject_fault(saga: SagaInstance, step_name: str, phase: str) -> None:
+    """Chaos drills: with settings.SAGA_FAULT_INJECTION on, a saga whose data has
+    `"_faults": {"<step>": "<mode>"}` misbehaves there. Modes: `fail` (a business failure),
+    `transient` (a retryable failure, every attempt), `sleep:<seconds>` (stall, e.g. to kill the
+    worker mid-step), `fail_compensation` (the step's compensation fails). Off by default."""
+    if not getattr(settings, "SAGA_FAULT_INJECTION", False):
+        return
+    mode = (saga.data.get("_faults") or {}).get(step_name)
+    if not mode:
+        return
+    if phase == "action":
+        if mode == "fail":
+            raise InjectedFault(f"injected failure at {step_name}")
+        if mode == "transient":
+            raise TransientStepError(f"injected transient failure at {step_name}")
+        if mode.startswith("sleep:"):
+            time.sleep(float(mode.split(":", 1)[1]))
+    elif phase == "compensation" and mode == "fail_compensation":
+        raise InjectedFault(f"injected compensation failure at {step_name}")
 
 
 # --- starting -------------------------------------------------------------------------------
@@ -144,6 +170,7 @@ def _run_next_step(saga: SagaInstance, definition: SagaDefinition) -> RetryLater
     row.status, row.attempts, row.started_at = StepStatus.RUNNING, row.attempts + 1, timezone.now()
     row.save(update_fields=["status", "attempts", "started_at"])
     try:
+        _inject_fault(saga, row.name, "action")
         output = step.action(_ctx(saga, row.name)) or {}
     except (*BUILTIN_TRANSIENT, *definition.transient_errors) as exc:
         if row.attempts < definition.max_attempts:
@@ -190,6 +217,7 @@ def _compensate_next_step(saga: SagaInstance, definition: SagaDefinition) -> Ret
         row.compensation_attempts += 1
         row.save(update_fields=["compensation_attempts"])
         try:
+            _inject_fault(saga, row.name, "compensation")
             step.compensation(_ctx(saga, row.name))
         except Exception as exc:  # compensations retry on any failure, then need an operator
             error = f"compensation {exc.__class__.__name__}: {exc}"[:2000]
