@@ -1,0 +1,94 @@
+"""Staff UI for attendance: records with filters, justifications with review actions, alerts read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from apps.attendance import services
+from apps.attendance.models import (
+    AttendanceRecord,
+    Justification,
+    JustificationStatus,
+    PatternAlert,
+    StudentAttendanceProfile,
+)
+from common.errors import DomainError
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(admin.ModelAdmin):
+    list_display = ("date", "section_id", "student_id", "session_number", "status", "arrival_time", "marked_by_id",
+                    "updated_at")
+    list_filter = ("status", "date", "section_id", "session_number")
+    search_fields = ("=student_id", "=section_id", "=enrollment_id", "note")
+    date_hierarchy = "date"
+    readonly_fields = ("marked_at", "updated_at", "marked_by_id")
+    list_per_page = 100
+
+
+@admin.register(StudentAttendanceProfile)
+class StudentAttendanceProfileAdmin(admin.ModelAdmin):
+    list_display = ("enrollment_id", "student_id", "section_id", "is_active", "created_at")
+    list_filter = ("is_active", "section_id")
+    search_fields = ("=enrollment_id", "=student_id", "=section_id")
+    readonly_fields = ("created_at",)
+
+
+def _review(modeladmin, request, queryset, *, approve: bool) -> None:
+    done = 0
+    for justification in queryset.filter(status=JustificationStatus.PENDING):
+        try:
+            if approve:
+                services.justification_approve(justification_id=justification.pk, reviewer_id=request.user.pk,
+                                               note=str(_("Approved in the admin.")))
+            else:
+                services.justification_reject(justification_id=justification.pk, reviewer_id=request.user.pk,
+                                              note=str(_("Rejected in the admin.")))
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"#{justification.pk}: {exc.message}", level=messages.ERROR)
+    modeladmin.message_user(request, _("%(count)d justification(s) reviewed.") % {"count": done})
+
+
+@admin.action(description=_("Approve selected pending justifications (absences become EXCUSED)"),
+              permissions=["change"])
+def approve_justifications(modeladmin, request, queryset):
+    _review(modeladmin, request, queryset, approve=True)
+
+
+@admin.action(description=_("Reject selected pending justifications"), permissions=["change"])
+def reject_justifications(modeladmin, request, queryset):
+    _review(modeladmin, request, queryset, approve=False)
+
+
+@admin.register(Justification)
+class JustificationAdmin(admin.ModelAdmin):
+    list_display = ("id", "student_id", "section_id", "start_date", "end_date", "status", "guardian_id",
+                    "reviewed_by_id", "created_at")
+    list_filter = ("status", "section_id", "start_date")
+    search_fields = ("=student_id", "=guardian_id", "reason")
+    actions = [approve_justifications, reject_justifications]
+    readonly_fields = ("student_id", "section_id", "guardian_id", "start_date", "end_date", "reason",
+                       "attachment_reference", "status", "reviewed_by_id", "reviewed_at", "records", "created_at")
+    fields = (*readonly_fields[:-2], "review_note", "records", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # guardians submit through the API
+
+
+@admin.register(PatternAlert)
+class PatternAlertAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "pattern", "student_id", "section_id", "period_id", "value", "threshold",
+                    "occurrence_key")
+    list_filter = ("pattern", "section_id", "period_id")
+    search_fields = ("=student_id", "=section_id")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
