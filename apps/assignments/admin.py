@@ -1,0 +1,153 @@
+"""Staff UI: assignments and schedule blocks (read-only history; changes go through the services),
+the workload limits, and a weekly timetable (day × time grid) per section and per teacher."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from apps.assignments import selectors, services
+from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssignment, TeacherWorkload, WorkloadLimit
+from common.errors import DomainError
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ScheduleBlockInline(admin.TabularInline):
+    model = ScheduleBlock
+    extra = 0
+    fields = ("day_of_week", "start_time", "end_time", "room")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TeacherAssignment)
+class TeacherAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "teacher_id", "course_id", "section_id", "academic_year_id", "is_active", "assigned_at",
+                    "timetable_links")
+    list_filter = ("is_active", "academic_year_id", "section_id", "teacher_id", "institution_id")
+    search_fields = ("=teacher_id", "=section_id", "=course_id")
+    date_hierarchy = "assigned_at"
+    inlines = (ScheduleBlockInline,)
+    actions = ("remove_assignments",)
+
+    @admin.display(description=_("weekly timetable"))
+    def timetable_links(self, obj: TeacherAssignment) -> str:
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:assignments_timetable_section", args=[obj.section_id]), _("section"),
+            reverse("admin:assignments_timetable_teacher", args=[obj.teacher_id]), _("teacher"),
+        )
+
+    @admin.action(description=_("Remove the selected assignments (their blocks are deleted)"),
+                  permissions=["remove"])
+    def remove_assignments(self, request, queryset) -> None:
+        removed = 0
+        for assignment in queryset.filter(is_active=True):
+            try:
+                services.assignment_remove(assignment_id=assignment.pk, actor_id=request.user.pk,
+                                           reason=str(_("Removed in the admin")))
+                removed += 1
+            except DomainError as exc:
+                self.message_user(request, f"#{assignment.pk}: {exc.message}", messages.ERROR)
+        self.message_user(request, _("%(count)d assignment(s) removed.") % {"count": removed}, messages.SUCCESS)
+
+    def has_remove_permission(self, request) -> bool:
+        return request.user.is_superuser or request.user.user_type in {"ADMIN", "DIRECTOR"}
+
+    def get_urls(self):
+        return [
+            path("timetable/section/<int:section_id>/", self.admin_site.admin_view(self.section_timetable),
+                 name="assignments_timetable_section"),
+            path("timetable/teacher/<int:teacher_id>/", self.admin_site.admin_view(self.teacher_timetable),
+                 name="assignments_timetable_teacher"),
+            *super().get_urls(),
+        ]
+
+    def section_timetable(self, request, section_id: int):
+        from apps.academic import contracts as academic
+
+        section = academic.get_section(section_id=section_id)
+        grid = selectors.timetable(owner="section", owner_id=section_id,
+                                   academic_year_id=section.academic_year_id if section else None)
+        title = _("Timetable of section %(name)s") % {"name": section.code if section else section_id}
+        return self._render_timetable(request, grid, title)
+
+    def teacher_timetable(self, request, teacher_id: int):
+        from apps.users import contracts as users
+
+        teacher = users.get_user(user_id=teacher_id)
+        year = request.GET.get("academic_year_id")
+        grid = selectors.timetable(owner="teacher", owner_id=teacher_id, academic_year_id=int(year) if (
+            year or "").isdigit() else selectors.latest_year_of_teacher(teacher_id=teacher_id))
+        title = _("Timetable of %(name)s") % {"name": teacher.full_name if teacher else teacher_id}
+        return self._render_timetable(request, grid, title)
+
+    def _render_timetable(self, request, grid: dict, title):
+        slots = sorted({(b["start_time"], b["end_time"]) for day in grid["days"] for b in day["blocks"]})
+        rows = [{"slot": f"{start}–{end}", "cells": [
+            [b for b in day["blocks"] if b["start_time"] == start and b["end_time"] == end] for day in grid["days"]
+        ]} for start, end in slots]
+        context = {**self.admin_site.each_context(request), "title": title, "grid": grid, "rows": rows,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "admin/assignments/timetable.html", context)
+
+
+@admin.register(ScheduleBlock)
+class ScheduleBlockAdmin(ReadOnlyAdmin):
+    list_display = ("id", "day_of_week", "start_time", "end_time", "room", "teacher_id", "section_id", "course_id",
+                    "academic_year_id")
+    list_filter = ("academic_year_id", "day_of_week", "section_id", "teacher_id", "room")
+    search_fields = ("room", "=teacher_id", "=section_id")
+    list_select_related = ("assignment",)
+    actions = ("delete_blocks",)
+
+    @admin.action(description=_("Delete the selected schedule blocks"), permissions=["remove"])
+    def delete_blocks(self, request, queryset) -> None:
+        count = 0
+        for block_id in queryset.values_list("id", flat=True):
+            services.schedule_block_delete(block_id=block_id)
+            count += 1
+        self.message_user(request, _("%(count)d block(s) deleted.") % {"count": count}, messages.SUCCESS)
+
+    def has_remove_permission(self, request) -> bool:
+        return request.user.is_superuser or request.user.user_type in {"ADMIN", "DIRECTOR"}
+
+
+@admin.register(SectionHeadcount)
+class SectionHeadcountAdmin(ReadOnlyAdmin):
+    list_display = ("section_id", "active_students", "updated_at")
+    search_fields = ("=section_id",)
+
+
+@admin.register(TeacherWorkload)
+class TeacherWorkloadAdmin(ReadOnlyAdmin):
+    list_display = ("teacher_id", "academic_year_id", "weekly_hours", "institution_id", "updated_at")
+    list_filter = ("academic_year_id", "institution_id")
+    search_fields = ("=teacher_id",)
+
+    @admin.display(description=_("weekly hours"))
+    def weekly_hours(self, obj: TeacherWorkload):
+        return selectors.hours(obj.weekly_minutes)
+
+
+@admin.register(WorkloadLimit)
+class WorkloadLimitAdmin(admin.ModelAdmin):
+    list_display = ("institution_id", "max_weekly_hours")
+    search_fields = ("=institution_id",)

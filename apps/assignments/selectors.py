@@ -1,0 +1,325 @@
+"""Read queries of the assignments context, shaped for their callers (no N+1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+
+from apps.academic import contracts as academic
+from apps.assignments.models import (
+    MINUTES_PER_DAY,
+    DayOfWeek,
+    ScheduleBlock,
+    SectionHeadcount,
+    TeacherAssignment,
+    TeacherWorkload,
+    WorkloadLimit,
+)
+from apps.users import contracts as users
+
+# --- the schedule geometry shared by booking and the availability check --------------------
+
+
+def week_minute(day_of_week: int, at: time) -> int:
+    return (day_of_week - 1) * MINUTES_PER_DAY + at.hour * 60 + at.minute
+
+
+@dataclass(frozen=True)
+class ProposedBlock:
+    academic_year_id: int
+    teacher_id: int
+    section_id: int
+    room: str
+    day_of_week: int
+    start_time: time
+    end_time: time
+
+    @property
+    def start_minute(self) -> int:
+        return week_minute(self.day_of_week, self.start_time)
+
+    @property
+    def end_minute(self) -> int:
+        return week_minute(self.day_of_week, self.end_time)
+
+    @property
+    def duration_minutes(self) -> int:
+        return self.end_minute - self.start_minute
+
+
+@dataclass(frozen=True)
+class BlockConflict:
+    """An existing block that overlaps a proposal, and on what (teacher, room and/or section)."""
+
+    block_id: int
+    kinds: tuple[str, ...]
+    assignment_id: int
+    teacher_id: int
+    section_id: int
+    course_id: int
+    room: str
+    day_of_week: int
+    start_time: time
+    end_time: time
+
+    def as_dict(self) -> dict:
+        return {
+            "block_id": self.block_id, "kinds": list(self.kinds), "assignment_id": self.assignment_id,
+            "teacher_id": self.teacher_id, "section_id": self.section_id, "course_id": self.course_id,
+            "room": self.room, "day_of_week": self.day_of_week,
+            "start_time": self.start_time.strftime("%H:%M"), "end_time": self.end_time.strftime("%H:%M"),
+        }
+
+
+def schedule_conflicts(*, proposal: ProposedBlock, exclude_block_id: int | None = None) -> list[BlockConflict]:
+    """Blocks of the same year overlapping `proposal` in time that share its teacher, its section or
+    its (non-empty) room. The one rule both booking and validate-availability apply; it mirrors the
+    database's exclusion constraints (half-open minute-of-week ranges)."""
+    who = Q(teacher_id=proposal.teacher_id) | Q(section_id=proposal.section_id)
+    if proposal.room:
+        who |= Q(room=proposal.room)
+    blocks = ScheduleBlock.objects.filter(
+        who, academic_year_id=proposal.academic_year_id,
+        start_minute__lt=proposal.end_minute, end_minute__gt=proposal.start_minute,
+    ).order_by("start_minute", "id")
+    if exclude_block_id is not None:
+        blocks = blocks.exclude(pk=exclude_block_id)
+    conflicts = []
+    for block in blocks:
+        kinds = tuple(kind for kind, clash in (
+            ("teacher", block.teacher_id == proposal.teacher_id),
+            ("room", bool(proposal.room) and block.room == proposal.room),
+            ("section", block.section_id == proposal.section_id),
+        ) if clash)
+        conflicts.append(BlockConflict(
+            block_id=block.pk, kinds=kinds, assignment_id=block.assignment_id, teacher_id=block.teacher_id,
+            section_id=block.section_id, course_id=block.course_id, room=block.room,
+            day_of_week=block.day_of_week, start_time=block.start_time, end_time=block.end_time,
+        ))
+    return conflicts
+
+
+# --- workload -------------------------------------------------------------------------------
+
+
+def max_weekly_hours(*, institution_id: int | None) -> Decimal:
+    """The institution's limit if it set one, else settings.ASSIGNMENTS_MAX_WEEKLY_HOURS (30)."""
+    if institution_id is not None:
+        limit = WorkloadLimit.objects.filter(institution_id=institution_id).values_list(
+            "max_weekly_hours", flat=True).first()
+        if limit is not None:
+            return Decimal(limit)
+    return Decimal(str(getattr(settings, "ASSIGNMENTS_MAX_WEEKLY_HOURS", 30)))
+
+
+def weekly_minutes(*, teacher_id: int, academic_year_id: int) -> int:
+    """Sum of the teacher's block durations in the year (computed from the blocks, not the projection)."""
+    total = ScheduleBlock.objects.filter(teacher_id=teacher_id, academic_year_id=academic_year_id).aggregate(
+        total=Sum("end_minute") - Sum("start_minute"))["total"]
+    return int(total or 0)
+
+
+def hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class WorkloadRow:
+    teacher_id: int
+    academic_year_id: int
+    institution_id: int | None
+    weekly_hours: Decimal
+    max_weekly_hours: Decimal
+
+    @property
+    def remaining_hours(self) -> Decimal:
+        return self.max_weekly_hours - self.weekly_hours
+
+
+def teacher_workloads(*, teacher_id: int, academic_year_id: int | None = None) -> list[WorkloadRow]:
+    rows = TeacherWorkload.objects.filter(teacher_id=teacher_id)
+    if academic_year_id is not None:
+        rows = rows.filter(academic_year_id=academic_year_id)
+    rows = list(rows.order_by("-academic_year_id"))
+    limits = dict(WorkloadLimit.objects.filter(
+        institution_id__in={r.institution_id for r in rows if r.institution_id is not None},
+    ).values_list("institution_id", "max_weekly_hours"))
+    default = max_weekly_hours(institution_id=None)
+    return [
+        WorkloadRow(teacher_id=r.teacher_id, academic_year_id=r.academic_year_id, institution_id=r.institution_id,
+                    weekly_hours=hours(r.weekly_minutes),
+                    max_weekly_hours=Decimal(limits.get(r.institution_id, default)))
+        for r in rows
+    ]
+
+
+# --- assignments and blocks -------------------------------------------------------------------
+
+
+def assignment_list(*, filters: dict | None = None, teacher_id: int | None = None,
+                    section_ids: frozenset[int] | None = None, include_removed: bool = False) -> QuerySet:
+    """Assignments, newest year first; `teacher_id`/`section_ids` restrict to a caller's scope."""
+    qs = TeacherAssignment.objects.all()
+    if not include_removed:
+        qs = qs.filter(is_active=True)
+    if teacher_id is not None:
+        qs = qs.filter(teacher_id=teacher_id)
+    if section_ids is not None:
+        qs = qs.filter(section_id__in=section_ids)
+    for key, value in (filters or {}).items():
+        if value is not None:
+            qs = qs.filter(**{key: value})
+    return qs.order_by("-academic_year_id", "section_id", "course_id", "id")
+
+
+def block_list(*, filters: dict | None = None, teacher_id: int | None = None,
+               section_ids: frozenset[int] | None = None) -> QuerySet:
+    qs = ScheduleBlock.objects.all()
+    if teacher_id is not None:
+        qs = qs.filter(teacher_id=teacher_id)
+    if section_ids is not None:
+        qs = qs.filter(section_id__in=section_ids)
+    for key, value in (filters or {}).items():
+        if value is not None:
+            qs = qs.filter(**{key: value})
+    return qs.order_by("-academic_year_id", "day_of_week", "start_time", "id")
+
+
+def headcounts(*, section_ids) -> dict[int, int]:
+    """Active students per section from the projection (one query)."""
+    return dict(SectionHeadcount.objects.filter(section_id__in=set(section_ids)).values_list(
+        "section_id", "active_students"))
+
+
+def latest_year_of_teacher(*, teacher_id: int) -> int | None:
+    return ScheduleBlock.objects.filter(teacher_id=teacher_id).order_by("-academic_year_id").values_list(
+        "academic_year_id", flat=True).first() or TeacherAssignment.objects.filter(
+        teacher_id=teacher_id, is_active=True).order_by("-academic_year_id").values_list(
+        "academic_year_id", flat=True).first()
+
+
+def timetable_blocks(*, teacher_id: int | None = None, section_id: int | None = None,
+                     academic_year_id: int | None = None) -> list[ScheduleBlock]:
+    qs = ScheduleBlock.objects.all()
+    if teacher_id is not None:
+        qs = qs.filter(teacher_id=teacher_id)
+    if section_id is not None:
+        qs = qs.filter(section_id=section_id)
+    if academic_year_id is not None:
+        qs = qs.filter(academic_year_id=academic_year_id)
+    return list(qs.order_by("day_of_week", "start_time", "id"))
+
+
+def teacher_section_ids(user_id: int) -> frozenset[int]:
+    """Auth provider: sections where the user holds an active assignment."""
+    return frozenset(TeacherAssignment.objects.filter(teacher_id=user_id, is_active=True).values_list(
+        "section_id", flat=True))
+
+
+def teacher_section_course_pairs(user_id: int) -> frozenset[tuple[int, int]]:
+    """Auth provider: (section, course) pairs of the user's active assignments."""
+    return frozenset(TeacherAssignment.objects.filter(teacher_id=user_id, is_active=True).values_list(
+        "section_id", "course_id"))
+
+
+# --- read models for the API (names fetched once per call from their contexts) ------------------
+
+
+def _courses_by_id(section_ids) -> dict[int, object]:
+
+    courses: dict[int, object] = {}
+    for section_id in sorted(set(section_ids)):
+        for course in academic.courses_of_section(section_id=section_id):
+            courses[course.id] = course
+    return courses
+
+
+def _course_lookup(course_ids, section_ids) -> dict[int, object]:
+
+    courses = _courses_by_id(section_ids)
+    for course_id in set(course_ids) - set(courses):  # a course outside its section's curriculum listing
+        course = academic.get_course(course_id=course_id)
+        if course is not None:
+            courses[course_id] = course
+    return courses
+
+
+def _weekly_minutes_by_assignment(assignment_ids) -> dict[int, int]:
+    rows = ScheduleBlock.objects.filter(assignment_id__in=list(assignment_ids)).values("assignment_id").annotate(
+        total=Sum("end_minute") - Sum("start_minute"))
+    return {row["assignment_id"]: int(row["total"] or 0) for row in rows}
+
+
+def section_teachers(*, section_id: int) -> dict:
+    """The section's active assignments with teacher and course names and the section headcount."""
+
+    section = academic.get_section(section_id=section_id)
+    assignments = list(assignment_list(filters={"section_id": section_id}))
+    teachers = users.get_users(user_ids=[a.teacher_id for a in assignments])
+    courses = _course_lookup([a.course_id for a in assignments], [section_id])
+    minutes = _weekly_minutes_by_assignment([a.pk for a in assignments])
+    return {
+        "section_id": section_id, "section_code": section.code if section else None,
+        "academic_year_id": section.academic_year_id if section else None,
+        "active_students": headcounts(section_ids=[section_id]).get(section_id),
+        "teachers": [{
+            "assignment_id": a.pk, "teacher_id": a.teacher_id,
+            "teacher_name": getattr(teachers.get(a.teacher_id), "full_name", None),
+            "teacher_code": getattr(teachers.get(a.teacher_id), "code", None),
+            "course_id": a.course_id, "course_code": getattr(courses.get(a.course_id), "code", None),
+            "course_name": getattr(courses.get(a.course_id), "name", None),
+            "weekly_minutes": minutes.get(a.pk, 0),
+        } for a in assignments],
+    }
+
+
+def teacher_courses(*, teacher_id: int, academic_year_id: int | None = None) -> dict:
+    """The teacher's active assignments (course, section, headcount, weekly minutes)."""
+
+    assignments = list(assignment_list(filters={"academic_year_id": academic_year_id}, teacher_id=teacher_id))
+    section_ids = {a.section_id for a in assignments}
+    sections = academic.get_sections(section_ids=section_ids)
+    courses = _course_lookup([a.course_id for a in assignments], section_ids)
+    counts = headcounts(section_ids=section_ids)
+    minutes = _weekly_minutes_by_assignment([a.pk for a in assignments])
+    return {
+        "teacher_id": teacher_id,
+        "courses": [{
+            "assignment_id": a.pk, "course_id": a.course_id,
+            "course_code": getattr(courses.get(a.course_id), "code", None),
+            "course_name": getattr(courses.get(a.course_id), "name", None),
+            "section_id": a.section_id, "section_code": getattr(sections.get(a.section_id), "code", None),
+            "academic_year_id": a.academic_year_id, "active_students": counts.get(a.section_id),
+            "weekly_minutes": minutes.get(a.pk, 0),
+        } for a in assignments],
+    }
+
+
+def timetable(*, owner: str, owner_id: int, academic_year_id: int | None) -> dict:
+    """A weekly grid: Monday–Friday always, Saturday/Sunday when they hold blocks; each day's blocks
+    in time order, plus the distinct time slots (rows of a day × time table)."""
+
+    blocks = timetable_blocks(academic_year_id=academic_year_id,
+                              **({"teacher_id": owner_id} if owner == "teacher" else {"section_id": owner_id}))
+    teachers = users.get_users(user_ids={b.teacher_id for b in blocks})
+    sections = academic.get_sections(section_ids={b.section_id for b in blocks})
+    courses = _course_lookup({b.course_id for b in blocks}, {b.section_id for b in blocks})
+    used_days = {b.day_of_week for b in blocks}
+    days = []
+    for day in DayOfWeek:
+        if day.value > 5 and day.value not in used_days:
+            continue
+        days.append({"day_of_week": day.value, "day_name": str(day.label), "blocks": [{
+            "block_id": b.pk, "assignment_id": b.assignment_id, "start_time": b.start_time.strftime("%H:%M"),
+            "end_time": b.end_time.strftime("%H:%M"), "room": b.room, "teacher_id": b.teacher_id,
+            "teacher_name": getattr(teachers.get(b.teacher_id), "full_name", None), "section_id": b.section_id,
+            "section_code": getattr(sections.get(b.section_id), "code", None), "course_id": b.course_id,
+            "course_name": getattr(courses.get(b.course_id), "name", None),
+        } for b in blocks if b.day_of_week == day.value]})
+    slots = sorted({(b.start_time, b.end_time) for b in blocks})
+    return {"owner": owner, "owner_id": owner_id, "academic_year_id": academic_year_id,
+            "slots": [f"{s:%H:%M}–{e:%H:%M}" for s, e in slots], "days": days}
