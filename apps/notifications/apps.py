@@ -8,3 +8,8 @@ class NotificationsConfig(ContextAppConfig):
     name = "apps.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def on_ready(self) -> None:
+        from apps.notifications import metrics
+
+        metrics.register_collectors()

@@ -1,0 +1,59 @@
+"""Notifications' public face (docs/CONTRACTS.md). Plain functions, ids out — no model crosses."""
+
+from __future__ import annotations
+
+from apps.notifications import directory, services
+
+
+def welcome_key_prefix(enrollment_id: int) -> str:
+    """One welcome per enrollment, guardian and channel, whoever asks (the saga's last step or the
+    student.enrolled handler): message keys are f"welcome:{enrollment_id}:{guardian_id}:{channel}"."""
+    return f"welcome:{enrollment_id}"
+
+
+def _student_context(student_id: int, section_id: int | None) -> tuple[dict, int | None]:
+    student = directory.get_user(student_id)
+    section = directory.get_section(section_id) if section_id else None
+    institution_id = getattr(student, "institution_id", None) or getattr(section, "institution_id", None)
+    school = directory.get_institution(institution_id)
+    context = {
+        "student_id": student_id,
+        "student_name": getattr(student, "full_name", "") or "",
+        "student_first_name": getattr(student, "first_name", "") or "",
+        "section_id": section_id,
+        "section_name": getattr(section, "name", "") or "",
+        "section_code": getattr(section, "code", "") or "",
+        "school_name": getattr(school, "name", "") or "",
+    }
+    return context, institution_id
+
+
+def send_welcome(*, enrollment_id: int, student_id: int, section_id: int, idempotency_key: str) -> list[int]:
+    """Welcome the student's guardians. Returns message ids. Calling it again (with any key) for the
+    same enrollment sends nothing new: the per-message keys derive from the enrollment id; the
+    caller's `idempotency_key` is accepted for the contract's shape and logged with the request."""
+    context, institution_id = _student_context(student_id, section_id)
+    context["enrollment_id"] = enrollment_id
+    recipients = services.recipients_for_guardians(directory.guardians_of(student_id))
+    messages = services.notify(recipients=recipients, template_key="welcome", context=context,
+                               key_prefix=welcome_key_prefix(enrollment_id), student_id=student_id,
+                               institution_id=institution_id)
+    return [m.pk for m in messages]
+
+
+def notify_guardians(*, student_id: int, template_key: str, context: dict, idempotency_key: str) -> list[int]:
+    """Send `template_key` to the student's guardians on their channels. Message keys are
+    f"{idempotency_key}:{guardian_id}:{channel}", so repeating a call sends nothing new."""
+    base, institution_id = _student_context(student_id, context.get("section_id"))
+    recipients = services.recipients_for_guardians(directory.guardians_of(student_id))
+    messages = services.notify(recipients=recipients, template_key=template_key, context={**base, **context},
+                               key_prefix=idempotency_key, student_id=student_id, institution_id=institution_id)
+    return [m.pk for m in messages]
+
+
+def notify_users(*, user_ids: list[int], template_key: str, context: dict, idempotency_key: str) -> list[int]:
+    """Send `template_key` to the given people (e.g. staff) on email and in-app."""
+    recipients = services.recipients_for_users(user_ids, allow_sms=False)
+    messages = services.notify(recipients=recipients, template_key=template_key, context=context,
+                               key_prefix=idempotency_key, student_id=context.get("student_id"))
+    return [m.pk for m in messages]
