@@ -152,6 +152,8 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="prs1")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE: dict = {
     "resume-stale-sagas": {"task": "sagas.resume_stale", "schedule": 30.0},
+    # Held (quiet hours), backed-off and crashed (lease expired) notifications go out again.
+    "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 30.0},
 }
 # A saga driven by no worker for this long is resumed by another (its worker died).
 SAGA_LEASE_SECONDS = env.int("SAGA_LEASE_SECONDS", default=60)
