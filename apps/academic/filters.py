@@ -1,0 +1,57 @@
+"""List filters of the academic API (django-filter; documented in the OpenAPI schema)."""
+
+from __future__ import annotations
+
+import django_filters
+
+from apps.academic.models import AcademicYear, Course, CurriculumEntry, GradeLevel, Section
+
+
+class AcademicYearFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=AcademicYear.Status.choices)
+
+    class Meta:
+        model = AcademicYear
+        fields = ["status", "year"]
+
+
+class GradeLevelFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=GradeLevel.Level.choices)
+
+    class Meta:
+        model = GradeLevel
+        fields = ["level"]
+
+
+class CourseFilter(django_filters.FilterSet):
+    grade_level = django_filters.NumberFilter(field_name="grade_level_id")
+    level = django_filters.ChoiceFilter(field_name="grade_level__level", choices=GradeLevel.Level.choices)
+    area = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Course
+        fields = ["grade_level", "level", "area"]
+
+
+class CurriculumFilter(django_filters.FilterSet):
+    academic_year = django_filters.NumberFilter(field_name="academic_year_id")
+    year = django_filters.NumberFilter(field_name="academic_year__year")
+    grade_level = django_filters.NumberFilter(field_name="course__grade_level_id")
+
+    class Meta:
+        model = CurriculumEntry
+        fields = ["academic_year", "year", "grade_level"]
+
+
+class SectionFilter(django_filters.FilterSet):
+    academic_year = django_filters.NumberFilter(field_name="academic_year_id")
+    year = django_filters.NumberFilter(field_name="academic_year__year")
+    grade_level = django_filters.NumberFilter(field_name="grade_level_id")
+    level = django_filters.ChoiceFilter(field_name="grade_level__level", choices=GradeLevel.Level.choices)
+    campus = django_filters.NumberFilter(field_name="campus_id")
+    shift = django_filters.ChoiceFilter(choices=Section.Shift.choices)
+    tutor = django_filters.NumberFilter(field_name="tutor_id")
+
+    class Meta:
+        model = Section
+        fields = ["academic_year", "year", "grade_level", "level", "campus", "shift", "tutor"]
