@@ -1,0 +1,144 @@
+"""Staff UI for grades: plans with their components, grade sheets, read-only history and closures."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from apps.grades.models import (
+    CompetencyEvaluation,
+    EvaluationComponent,
+    EvaluationPlan,
+    GradeEntry,
+    GradeHistory,
+    GradeRecord,
+    PerformanceAlert,
+    PeriodClosure,
+    PeriodReopening,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History must not be edited: view only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EvaluationComponentInline(admin.TabularInline):
+    model = EvaluationComponent
+    extra = 0
+    fields = ["position", "name", "kind", "weight"]
+
+
+@admin.register(EvaluationPlan)
+class EvaluationPlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "course_id", "period_id", "section_id", "total_weight", "updated_at"]
+    list_filter = ["period_id"]
+    search_fields = ["name", "=course_id", "=section_id"]
+    inlines = [EvaluationComponentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("components")
+
+    @admin.display(description=_("total weight (%)"))
+    def total_weight(self, obj):
+        return sum(c.weight for c in obj.components.all())
+
+
+class GradeEntryInline(admin.TabularInline):
+    model = GradeEntry
+    extra = 0
+    fields = ["component", "numeric_value", "literal_value", "recorded_by_id", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GradeRecord)
+class GradeRecordAdmin(admin.ModelAdmin):
+    list_display = ["id", "student_id", "course_id", "section_id", "period_id", "average_display", "enrollment_id"]
+    list_filter = ["period_id", "section_id", "course_id"]
+    search_fields = ["=student_id", "=enrollment_id"]
+    readonly_fields = ["enrollment_id", "student_id", "section_id", "course_id", "period_id", "institution_id",
+                       "average", "average_display", "average_calculated_at", "created_at"]
+    inlines = [GradeEntryInline]
+
+
+class GradeHistoryInline(admin.TabularInline):
+    model = GradeHistory
+    extra = 0
+    fields = ["action", "old_value", "new_value", "reason", "changed_by_id", "changed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GradeEntry)
+class GradeEntryAdmin(ReadOnlyAdmin):
+    """Grades are changed through the API (a reason is required and kept in the history)."""
+
+    list_display = ["id", "record", "component", "numeric_value", "literal_value", "recorded_by_id", "updated_at"]
+    list_filter = ["record__period_id", "record__section_id", "record__course_id", "component__kind"]
+    search_fields = ["=record__student_id", "component__name"]
+    list_select_related = ["record", "component"]
+    inlines = [GradeHistoryInline]
+
+
+@admin.register(GradeHistory)
+class GradeHistoryAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "action", "old_value", "new_value", "reason", "changed_by_id", "changed_at"]
+    list_filter = ["action", "entry__record__period_id", "entry__record__section_id"]
+    search_fields = ["=entry__record__student_id", "reason"]
+    list_select_related = ["entry"]
+
+
+@admin.register(CompetencyEvaluation)
+class CompetencyEvaluationAdmin(admin.ModelAdmin):
+    list_display = ["record", "competency", "level", "evaluated_by_id", "evaluated_at"]
+    list_filter = ["level", "record__period_id", "record__section_id", "record__course_id"]
+    search_fields = ["competency", "=record__student_id"]
+    list_select_related = ["record"]
+
+
+class PeriodReopeningInline(admin.TabularInline):
+    model = PeriodReopening
+    extra = 0
+    fields = ["reopened_by_id", "reopened_at", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeriodClosure)
+class PeriodClosureAdmin(ReadOnlyAdmin):
+    """Closing and reopening go through the API (reopen: a director, with a reason)."""
+
+    list_display = ["period_id", "is_closed", "closed_at", "closed_by_id", "institution_id"]
+    list_filter = ["is_closed", "institution_id"]
+    search_fields = ["=period_id"]
+    inlines = [PeriodReopeningInline]
+
+
+@admin.register(PerformanceAlert)
+class PerformanceAlertAdmin(ReadOnlyAdmin):
+    list_display = ["student_id", "course_id", "period_id", "reason", "average", "pass_mark", "previous_average",
+                    "created_at"]
+    list_filter = ["reason", "period_id"]
+    search_fields = ["=student_id", "=course_id"]

@@ -1,0 +1,31 @@
+"""The printable report card: the student's period report plus the names a paper needs."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from apps.academic import contracts as academic
+from apps.grades import selectors
+from apps.institution import contracts as institution
+from apps.users import contracts as users
+
+
+def report_card_context(*, student_id: int, period_id: int) -> dict | None:
+    report = selectors.student_period_report(student_id=student_id, period_id=period_id)
+    if report is None:
+        return None
+    student = users.get_user(user_id=student_id)
+    period = institution.get_period(period_id=period_id)
+    sections = academic.get_sections(section_ids=list(report.section_ids)) if report.section_ids else {}
+    section = sections.get(report.section_ids[-1]) if report.section_ids else None
+    school = institution.get_institution(institution_id=section.institution_id) if section else None
+    tutor = users.get_user(user_id=section.tutor_id) if section and getattr(section, "tutor_id", None) else None
+    return {
+        "report": report,
+        "student": student,
+        "period": period,
+        "section": section,
+        "school": school,
+        "tutor": tutor,
+        "generated_at": timezone.now(),
+    }

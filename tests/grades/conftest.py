@@ -1,0 +1,154 @@
+"""Fixtures of the grades tests.
+
+Grades reads sections, courses, periods and grading scales only through the academic and
+institution contracts. While those contexts are written in parallel (academic has no migrations yet),
+these tests stand in for the contract functions grades calls with an in-memory `FakeSchool` that
+returns the contexts' own DTO classes; the grades code under test is unchanged. The scope provider
+of assignments (teacher ↔ section/course) and academic (student → sections) are faked the same way;
+guardian links use the real users provider.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from apps.academic import contracts as academic
+from apps.auth import contracts as auth
+from apps.grades import services
+from apps.institution import contracts as institution
+
+_ids = itertools.count(5000)
+
+
+@dataclass
+class FakeSchool:
+    institution_id: int = 77
+    year: int = 2026
+    sections: dict = field(default_factory=dict)
+    courses: dict = field(default_factory=dict)
+    section_courses: dict = field(default_factory=dict)
+    periods: dict = field(default_factory=dict)
+    scales: dict = field(default_factory=dict)
+    drop_threshold: Decimal = Decimal("3")
+    teacher_pairs: dict = field(default_factory=dict)
+    student_sections: dict = field(default_factory=dict)
+    calls: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.set_scale("SECUNDARIA", "VIGESIMAL", pass_mark=Decimal("11"))
+        self.set_scale("PRIMARIA", "LITERAL", pass_mark="A")
+        self.set_scale("INICIAL", "PERCENT", pass_mark=Decimal("60"))
+
+    # --- building ------------------------------------------------------------------------------
+    def set_scale(self, level: str, kind: str, *, pass_mark, decimals: int = 0):
+        if kind == "LITERAL":
+            dto = institution.GradingScaleDTO(level=level, kind=kind, min_value=None, max_value=None,
+                                              pass_mark=pass_mark, literal_values=("AD", "A", "B", "C"), decimals=0)
+        else:
+            high = Decimal(20) if kind == "VIGESIMAL" else Decimal(100)
+            dto = institution.GradingScaleDTO(level=level, kind=kind, min_value=Decimal(0), max_value=high,
+                                              pass_mark=pass_mark, literal_values=(), decimals=decimals)
+        self.scales[level] = dto
+
+    def add_period(self, number: int) -> int:
+        pid = next(_ids)
+        self.periods[pid] = institution.PeriodDTO(
+            id=pid, year=self.year, number=number, name=f"{'I' * number} Bimestre",
+            start_date=date(self.year, 3 + 2 * (number - 1), 1), end_date=date(self.year, 4 + 2 * (number - 1), 28),
+            institution_id=self.institution_id, calendar_year_id=1)
+        return pid
+
+    def add_section(self, *, level: str = "SECUNDARIA", name: str = "3A", tutor_id: int | None = None) -> int:
+        sid = next(_ids)
+        self.sections[sid] = academic.SectionDTO(
+            id=sid, code=f"SEC-{self.year}-{name}-{sid}", name=name, institution_id=self.institution_id,
+            academic_year_id=1, year=self.year, grade_level_id=1, level=level, grade_number=3, capacity=40,
+            tutor_id=tutor_id, campus_id=None, shift="MORNING")
+        self.section_courses[sid] = []
+        return sid
+
+    def add_course(self, section_id: int, name: str = "Matemática", competencies=("Resuelve problemas de cantidad",)) -> int:
+        cid = next(_ids)
+        self.courses[cid] = academic.CourseDTO(
+            id=cid, code=f"C-{cid}", name=name, area=name, grade_level_id=1, hours_per_week=4,
+            competencies=tuple(competencies), institution_id=self.institution_id)
+        self.section_courses[section_id].append(cid)
+        return cid
+
+    def assign_teacher(self, teacher_id: int, section_id: int, course_id: int) -> None:
+        self.teacher_pairs.setdefault(teacher_id, set()).add((section_id, course_id))
+
+    def enroll(self, student_id: int, section_id: int) -> int:
+        enrollment_id = next(_ids)
+        self.student_sections.setdefault(student_id, set()).add(section_id)
+        services.grade_records_initialize(enrollment_id=enrollment_id, student_id=student_id, section_id=section_id)
+        return enrollment_id
+
+    # --- the contract functions grades calls ------------------------------------------------------
+    def get_section(self, *, section_id):
+        self.calls.append("get_section")
+        return self.sections.get(section_id)
+
+    def get_sections(self, *, section_ids):
+        self.calls.append("get_sections")
+        return {i: self.sections[i] for i in section_ids if i in self.sections}
+
+    def get_course(self, *, course_id):
+        self.calls.append("get_course")
+        return self.courses.get(course_id)
+
+    def courses_of_section(self, *, section_id):
+        self.calls.append("courses_of_section")
+        return [self.courses[c] for c in self.section_courses.get(section_id, [])]
+
+    def get_period(self, *, period_id):
+        self.calls.append("get_period")
+        return self.periods.get(period_id)
+
+    def periods_of_year(self, *, institution_id, year):
+        self.calls.append("periods_of_year")
+        return sorted((p for p in self.periods.values() if p.institution_id == institution_id and p.year == year),
+                      key=lambda p: p.number)
+
+    def grading_scale(self, *, institution_id, level):
+        self.calls.append("grading_scale")
+        return self.scales[level]
+
+    def performance_alert_rules(self, *, institution_id):
+        return institution.PerformanceAlertRulesDTO(drop_threshold=self.drop_threshold)
+
+    def get_institution(self, *, institution_id):
+        return institution.InstitutionDTO(id=institution_id, code="IE-77", name="I.E. San Martín",
+                                          timezone="America/Lima", city="Lima", is_active=True)
+
+
+@pytest.fixture
+def school(monkeypatch) -> FakeSchool:
+    fake = FakeSchool()
+    for name in ("get_section", "get_sections", "get_course", "courses_of_section"):
+        monkeypatch.setattr(academic, name, getattr(fake, name))
+    for name in ("get_period", "periods_of_year", "grading_scale", "performance_alert_rules", "get_institution"):
+        monkeypatch.setattr(institution, name, getattr(fake, name))
+    monkeypatch.setitem(auth._providers, "teacher_section_course_pairs",
+                        lambda user_id: fake.teacher_pairs.get(user_id, set()))
+    monkeypatch.setitem(auth._providers, "teacher_section_ids",
+                        lambda user_id: {s for s, _c in fake.teacher_pairs.get(user_id, set())})
+    monkeypatch.setitem(auth._providers, "student_section_ids",
+                        lambda student_id: fake.student_sections.get(student_id, set()))
+    return fake
+
+
+def make_plan(course_id: int, period_id: int, components, *, section_id: int | None = None):
+    """components: [(name, kind, weight)] → the plan (created as the system)."""
+    return services.evaluation_plan_create(
+        actor=None, course_id=course_id, period_id=period_id, section_id=section_id, name="Plan",
+        components=[services.ComponentInput(name=n, kind=k, weight=Decimal(str(w))) for n, k, w in components])
+
+
+def component_ids(plan) -> list[int]:
+    return list(plan.components.order_by("position").values_list("id", flat=True))
