@@ -8,7 +8,12 @@ Documented at /api/v1/integration/docs (schema: /api/v1/integration/openapi.json
 from importlib import import_module, util
 
 from django.conf import settings
+from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from common.api import error_body
+from common.errors import DomainError
 
 api = NinjaAPI(
     title="PRS1 integration API",
@@ -19,6 +24,51 @@ api = NinjaAPI(
     description="Service-to-service endpoints (contracts over HTTP). Authenticate with a JWT bearer "
     "token or the service token (header `X-Service-Token`).",
 )
+
+
+
+# --- one error format on both APIs (common.api.error_body): {"error": {"code", "message", "details"}} ---
+def _field_of(loc) -> str:
+    # ninja locations: ("body", "<param>", "field", ...), ("path", "userId"), ("query", "x")
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[2:]
+    elif parts and parts[0] in {"path", "query", "header", "cookie", "form", "file"}:
+        parts = parts[1:]
+    return ".".join(parts) or "non_field_errors"
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        fields.setdefault(_field_of(error.get("loc", ())), []).append(str(error.get("msg", "Invalid value.")))
+    return api.create_response(request, error_body("validation_error", "Invalid input.", {"fields": fields}), status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request, exc: AuthenticationError):
+    response = api.create_response(
+        request, error_body("not_authenticated", "Authentication credentials were not provided or are invalid."), status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    codes = {403: "permission_denied", 404: "not_found", 429: "rate_limited"}
+    return api.create_response(request, error_body(codes.get(exc.status_code, "error"), str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc: Http404):
+    return api.create_response(request, error_body("not_found", "Not found."), status=404)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return api.create_response(request, error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+
 
 for app_path in settings.CONTEXT_APPS:
     module_name = f"{app_path}.integration"

@@ -10,9 +10,13 @@ the seam an RPC adapter replaces when a context is split out.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from ninja.security import APIKeyHeader, HttpBearer
 from rest_framework.permissions import BasePermission
 
 # --- roles and permissions -------------------------------------------------------------
@@ -88,6 +92,9 @@ def permissions_for_role(user_type: str) -> frozenset[str]:
     return ROLE_PERMISSIONS.get(user_type, frozenset())
 
 
+ALL_PERMISSIONS: frozenset[str] = frozenset().union(*ROLE_PERMISSIONS.values())
+
+
 def has_permission(principal: Principal | None, permission: str) -> bool:
     return principal is not None and permission in principal.permissions
 
@@ -101,6 +108,7 @@ PROVIDERS = (
     "student_section_ids",           # (student_user_id) -> ids of the student's current sections   [academic]
     "credentials",                   # (username, password) -> user id or None                      [users]
     "user_summary",                  # (user_id) -> dict(id, user_type, institution_id, is_active, is_superuser) | None [users]
+                                     #   optional keys shown in the login profile: code, first_name, last_name, email
 )
 _providers: dict[str, Callable] = {}
 
@@ -125,6 +133,27 @@ def _provide(name: str, *args) -> object:
 
 def _ids(name: str, *args) -> frozenset:
     return frozenset(_provide(name, *args) or ())
+
+
+def check_credentials(username: str, password: str) -> int | None:
+    """The users context's credential check (the seed's validate-credentials): a user id or None."""
+    user_id = _provide("credentials", username, password)
+    return None if user_id is None else int(user_id)
+
+
+def user_summary(user_id: int) -> dict | None:
+    """The users context's summary of a user (see PROVIDERS), or None if unknown."""
+    return _provide("user_summary", user_id) or None
+
+
+def principal_for_user_id(user_id: int) -> Principal | None:
+    """The Principal of a user known only by id (integration calls, tokens), through the users
+    context's `user_summary` provider. None for an unknown or deactivated user."""
+    summary = user_summary(user_id)
+    if not summary or not summary.get("is_active", False):
+        return None
+    return Principal(user_id=int(summary["id"]), user_type=summary["user_type"],
+                     institution_id=summary.get("institution_id"), is_superuser=bool(summary.get("is_superuser")))
 
 
 # --- object scope ------------------------------------------------------------------------
@@ -163,7 +192,9 @@ def can_act_on_section(principal: Principal | None, section_id: int, course_id: 
 
 
 def visible_student_ids(principal: Principal | None) -> frozenset[int] | None:
-    """Students whose records the caller may list: None means all (staff), else the set."""
+    """Students whose records the caller may list: None means all (staff), else the set.
+    A teacher lists students through their sections (`visible_section_ids`, then the roster), so
+    the direct set is empty for them, as for any other role without student scope."""
     if principal is None:
         return frozenset()
     if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
@@ -204,7 +235,7 @@ def requires(*permissions: str, any_of: Iterable[str] = ()) -> type[BasePermissi
     needed, alternatives = frozenset(permissions), frozenset(any_of)
 
     class RequiresPermission(BasePermission):
-        message = "You do not have permission to perform this action."
+        message = _("You do not have permission to perform this action.")
 
         def has_permission(self, request, view) -> bool:
             principal = principal_of(request.user)
@@ -215,3 +246,66 @@ def requires(*permissions: str, any_of: Iterable[str] = ()) -> type[BasePermissi
 
     RequiresPermission.__name__ = f"Requires_{'_'.join(sorted(needed | alternatives)).replace('.', '_')}"
     return RequiresPermission
+
+
+# --- service-to-service calls: the service token and the integration (ninja) authentication ---
+
+SERVICE_TOKEN_HEADER = "X-Service-Token"
+
+
+@dataclass(frozen=True)
+class ServiceCaller:
+    """An internal service authenticated with the service token (not a person)."""
+
+    name: str = "service"
+
+
+SERVICE_CALLER = ServiceCaller()
+
+
+def is_valid_service_token(token: str | None) -> bool:
+    expected = getattr(settings, "SERVICE_TOKEN", "")
+    return bool(expected and token) and hmac.compare_digest(str(token).encode(), str(expected).encode())
+
+
+def is_service_request(request) -> bool:
+    """Does this (Django or DRF) request carry the service token header?"""
+    return is_valid_service_token(request.headers.get(SERVICE_TOKEN_HEADER))
+
+
+class ServiceTokenAuth(APIKeyHeader):
+    """ninja auth: the header X-Service-Token must equal settings.SERVICE_TOKEN."""
+
+    param_name = SERVICE_TOKEN_HEADER
+
+    def authenticate(self, request, key: str | None) -> ServiceCaller | None:
+        return SERVICE_CALLER if is_valid_service_token(key) else None
+
+
+class JWTBearerAuth(HttpBearer):
+    """ninja auth: a valid access token (signature, exp, iss, aud, sub) of an active user.
+    `request.auth` becomes the caller's Principal."""
+
+    def authenticate(self, request, token: str) -> Principal | None:
+        from rest_framework.exceptions import AuthenticationFailed
+        from rest_framework_simplejwt.authentication import JWTAuthentication
+        from rest_framework_simplejwt.exceptions import InvalidToken
+
+        backend = JWTAuthentication()
+        try:
+            user = backend.get_user(backend.get_validated_token(token.encode()))
+        except (InvalidToken, AuthenticationFailed):
+            return None
+        return principal_of(user)
+
+
+def integration_auth() -> list:
+    """`Router(auth=integration_auth())`: a bearer JWT or the service token; otherwise 401."""
+    return [ServiceTokenAuth(), JWTBearerAuth()]
+
+
+def may_read_user_security(caller: Principal | ServiceCaller | None, user_id: int) -> bool:
+    """Who may read another user's roles/permissions: the service, staff, or the user themself."""
+    if isinstance(caller, ServiceCaller):
+        return True
+    return caller is not None and (caller.is_staff_role or caller.user_id == user_id)

@@ -1,0 +1,145 @@
+"""Auth read queries: token validation, a user's roles and permissions, permission checks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from apps.auth.contracts import (
+    ALL_PERMISSIONS,
+    Principal,
+    ProviderMissing,
+    can_act_on_section,
+    can_read_student,
+    has_permission,
+    user_summary,
+)
+from apps.auth.tokens import roles_of
+from common.errors import NotFound, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+# Registered claims every PRS1 access token must carry (PyJWT raises MissingRequiredClaimError).
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud", "jti"]
+
+
+@dataclass(frozen=True)
+class TokenValidation:
+    valid: bool
+    user_id: int | None = None
+    user_type: str | None = None
+    expires_at: datetime | None = None
+    reason: str | None = None  # why not valid: expired, invalid_signature, invalid_audience, ...
+
+
+def _decode(token: str) -> dict:
+    return jwt.decode(
+        token,
+        token_backend.get_verifying_key(token),
+        algorithms=[token_backend.algorithm],
+        audience=token_backend.audience,
+        issuer=token_backend.issuer,
+        leeway=token_backend.get_leeway(),
+        options={"require": REQUIRED_CLAIMS},
+    )
+
+
+def validate_token(*, token: str) -> TokenValidation:
+    """Is this an access token PRS1 issued, unexpired, for an active user? Never raises: the
+    answer says why not (`reason`)."""
+    try:
+        payload = _decode(token)
+    except jwt.ExpiredSignatureError:
+        return TokenValidation(valid=False, reason="expired")
+    except jwt.InvalidAudienceError:
+        return TokenValidation(valid=False, reason="invalid_audience")
+    except jwt.InvalidIssuerError:
+        return TokenValidation(valid=False, reason="invalid_issuer")
+    except jwt.InvalidSignatureError:
+        return TokenValidation(valid=False, reason="invalid_signature")
+    except jwt.InvalidAlgorithmError:
+        return TokenValidation(valid=False, reason="invalid_algorithm")
+    except jwt.MissingRequiredClaimError as exc:
+        return TokenValidation(valid=False, reason=f"missing_claim:{exc.claim}")
+    except jwt.InvalidTokenError:
+        return TokenValidation(valid=False, reason="malformed")
+    expires_at = datetime_from_epoch(payload["exp"])
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "access":
+        return TokenValidation(valid=False, expires_at=expires_at, reason="wrong_token_type")
+    try:
+        user_id = int(payload[api_settings.USER_ID_CLAIM])
+    except (TypeError, ValueError):
+        return TokenValidation(valid=False, expires_at=expires_at, reason="invalid_subject")
+    summary = user_summary(user_id)
+    if summary is None:
+        return TokenValidation(valid=False, user_id=user_id, expires_at=expires_at, reason="user_not_found")
+    if not summary.get("is_active", False):
+        return TokenValidation(valid=False, user_id=user_id, expires_at=expires_at, reason="user_inactive")
+    return TokenValidation(valid=True, user_id=user_id, user_type=summary["user_type"], expires_at=expires_at)
+
+
+@dataclass(frozen=True)
+class UserPermissions:
+    user_id: int
+    user_type: str
+    is_active: bool
+    roles: list[str]
+    permissions: list[str]
+
+
+def user_permissions(*, user_id: int) -> UserPermissions:
+    """A user's roles and permissions (none while deactivated). NotFound for an unknown user."""
+    summary = user_summary(user_id)
+    if summary is None:
+        raise NotFound(_("User not found."), code="user_not_found")
+    principal = Principal(user_id=user_id, user_type=summary["user_type"], institution_id=summary.get("institution_id"),
+                          is_superuser=bool(summary.get("is_superuser")))
+    active = bool(summary.get("is_active", False))
+    return UserPermissions(user_id=user_id, user_type=principal.user_type, is_active=active,
+                           roles=roles_of(principal), permissions=sorted(principal.permissions) if active else [])
+
+
+@dataclass(frozen=True)
+class PermissionCheck:
+    allowed: bool
+    reason: str  # granted | user_not_found | user_inactive | missing_permission | student_out_of_scope |
+    #              section_out_of_scope | scope_unavailable
+
+
+def check_permission(*, user_id: int, permission: str, student_id: int | None = None, section_id: int | None = None,
+                     course_id: int | None = None) -> PermissionCheck:
+    """May this user use `permission` (on this student / section / course)? The role matrix and
+    the object-scope rules of apps.auth.contracts, exactly as the DRF APIs apply them."""
+    fields: dict[str, list[str]] = {}
+    if permission not in ALL_PERMISSIONS:
+        fields["permission"] = [str(_("Unknown permission."))]
+    if course_id is not None and section_id is None:
+        fields["courseId"] = [str(_("A course is checked within a section: give sectionId too."))]
+    if fields:
+        raise ValidationFailed(fields=fields)
+
+    summary = user_summary(user_id)
+    if summary is None:
+        return PermissionCheck(False, "user_not_found")
+    if not summary.get("is_active", False):
+        return PermissionCheck(False, "user_inactive")
+    principal = Principal(user_id=user_id, user_type=summary["user_type"], institution_id=summary.get("institution_id"),
+                          is_superuser=bool(summary.get("is_superuser")))
+    if not has_permission(principal, permission):
+        return PermissionCheck(False, "missing_permission")
+    try:
+        if student_id is not None and not can_read_student(principal, student_id):
+            return PermissionCheck(False, "student_out_of_scope")
+        if section_id is not None and not can_act_on_section(principal, section_id, course_id):
+            return PermissionCheck(False, "section_out_of_scope")
+    except ProviderMissing:
+        logger.exception("auth.check_permission scope provider missing (fail closed) user_id=%s", user_id)
+        return PermissionCheck(False, "scope_unavailable")
+    return PermissionCheck(True, "granted")

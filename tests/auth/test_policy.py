@@ -1,0 +1,224 @@
+"""The role matrix and object-scope rules of apps.auth.contracts, with fake providers."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIRequestFactory
+
+from apps.auth import contracts
+from apps.auth.contracts import (
+    ALL_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Principal,
+    ProviderMissing,
+    can_act_on_section,
+    can_read_student,
+    has_permission,
+    principal_for_user_id,
+    register_provider,
+    requires,
+    visible_section_ids,
+    visible_student_ids,
+)
+
+STUDENT, OTHER_STUDENT, SIBLING = 100, 200, 101
+GUARDIAN, TEACHER = 10, 20
+SECTION_A, SECTION_B = 1, 2
+COURSE_MATH, COURSE_ART = 7, 8
+
+
+@pytest.fixture
+def scope(providers):
+    """A small school: guardian 10 has students 100 and 101; teacher 20 teaches math in section 1.
+    Student 100 and 101 are in section 1, student 200 in section 2."""
+    providers["guardian_student_ids"] = lambda user_id: {GUARDIAN: [STUDENT, SIBLING]}.get(user_id, [])
+    providers["teacher_section_ids"] = lambda user_id: {TEACHER: [SECTION_A]}.get(user_id, [])
+    providers["teacher_section_course_pairs"] = lambda user_id: {TEACHER: {(SECTION_A, COURSE_MATH)}}.get(user_id, set())
+    providers["student_section_ids"] = lambda student_id: {STUDENT: [SECTION_A], SIBLING: [SECTION_A],
+                                                           OTHER_STUDENT: [SECTION_B]}.get(student_id, [])
+    return providers
+
+
+def p(user_type: str, user_id: int = 1, superuser: bool = False) -> Principal:
+    return Principal(user_id=user_id, user_type=user_type, institution_id=1, is_superuser=superuser)
+
+
+# --- roles → permissions ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "permission", "expected"), [
+    ("ADMIN", "events.operate", True),
+    ("DIRECTOR", "events.operate", False),
+    ("DIRECTOR", "grades.period.reopen", True),
+    ("SECRETARY", "grades.record", False),
+    ("SECRETARY", "enrollment.manage", True),
+    ("AUXILIARY", "attendance.mark", True),
+    ("AUXILIARY", "grades.read", False),
+    ("TEACHER", "grades.record", True),
+    ("TEACHER", "users.manage", False),
+    ("PSYCHOLOGIST", "welfare.read", True),
+    ("ADMIN", "welfare.read", False),  # the psychologist alone reads welfare records
+    ("PARENT", "attendance.justify.submit", True),
+    ("PARENT", "grades.record", False),
+    ("STUDENT", "grades.read", True),
+    ("STUDENT", "attendance.justify.submit", False),
+])
+def test_role_matrix(role, permission, expected):
+    assert has_permission(p(role), permission) is expected
+
+
+def test_unknown_role_and_anonymous_hold_nothing():
+    assert p("JANITOR").permissions == frozenset()
+    assert has_permission(None, "institution.read") is False
+
+
+def test_superuser_holds_admin_permissions_on_top_of_own_role():
+    principal = p("TEACHER", superuser=True)
+    assert ROLE_PERMISSIONS["ADMIN"] <= principal.permissions
+    assert principal.is_staff_role
+
+
+def test_all_permissions_is_the_union_of_the_matrix():
+    assert ALL_PERMISSIONS == frozenset().union(*ROLE_PERMISSIONS.values())
+    assert "welfare.manage" in ALL_PERMISSIONS
+
+
+# --- object scope ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY", "PSYCHOLOGIST"])
+def test_staff_and_psychologist_read_any_student_without_asking_providers(providers, role):
+    providers.clear()  # staff never need the providers
+    assert can_read_student(p(role), OTHER_STUDENT) is True
+    assert visible_student_ids(p(role)) is None
+    assert visible_section_ids(p(role)) is None
+
+
+def test_student_reads_only_themself(scope):
+    assert can_read_student(p("STUDENT", STUDENT), STUDENT) is True
+    assert can_read_student(p("STUDENT", STUDENT), SIBLING) is False
+    assert visible_student_ids(p("STUDENT", STUDENT)) == {STUDENT}
+    assert visible_section_ids(p("STUDENT", STUDENT)) == {SECTION_A}
+
+
+def test_parent_reads_own_children_only(scope):
+    parent = p("PARENT", GUARDIAN)
+    assert can_read_student(parent, STUDENT) is True
+    assert can_read_student(parent, SIBLING) is True
+    assert can_read_student(parent, OTHER_STUDENT) is False  # another family's child
+    assert visible_student_ids(parent) == {STUDENT, SIBLING}
+    assert visible_section_ids(parent) == {SECTION_A}
+
+
+def test_another_parent_sees_nothing(scope):
+    stranger = p("PARENT", 11)
+    assert can_read_student(stranger, STUDENT) is False
+    assert visible_student_ids(stranger) == frozenset()
+    assert visible_section_ids(stranger) == frozenset()
+
+
+def test_teacher_reads_students_of_their_sections_only(scope):
+    teacher = p("TEACHER", TEACHER)
+    assert can_read_student(teacher, STUDENT) is True
+    assert can_read_student(teacher, OTHER_STUDENT) is False
+    assert visible_section_ids(teacher) == {SECTION_A}
+    assert visible_student_ids(teacher) == frozenset()  # teachers list students through their sections
+
+
+def test_teacher_acts_only_on_their_sections_and_courses(scope):
+    teacher = p("TEACHER", TEACHER)
+    assert can_act_on_section(teacher, SECTION_A) is True
+    assert can_act_on_section(teacher, SECTION_A, COURSE_MATH) is True
+    assert can_act_on_section(teacher, SECTION_A, COURSE_ART) is False  # same section, a course not theirs
+    assert can_act_on_section(teacher, SECTION_B) is False  # a section not theirs
+    assert can_act_on_section(p("TEACHER", 21), SECTION_A) is False
+
+
+@pytest.mark.parametrize("role", ["ADMIN", "DIRECTOR", "SECRETARY"])
+def test_academic_staff_act_on_any_section_and_course(role):
+    assert can_act_on_section(p(role), SECTION_B, COURSE_ART) is True
+
+
+def test_auxiliary_takes_daily_attendance_but_never_acts_on_a_course():
+    assert can_act_on_section(p("AUXILIARY"), SECTION_B) is True
+    assert can_act_on_section(p("AUXILIARY"), SECTION_B, COURSE_ART) is False
+
+
+@pytest.mark.parametrize("role", ["PARENT", "STUDENT", "PSYCHOLOGIST", "JANITOR"])
+def test_other_roles_act_on_no_section(scope, role):
+    assert can_act_on_section(p(role, GUARDIAN), SECTION_A) is False
+
+
+def test_anonymous_has_no_scope():
+    assert can_read_student(None, STUDENT) is False
+    assert can_act_on_section(None, SECTION_A) is False
+    assert visible_student_ids(None) == frozenset()
+    assert visible_section_ids(None) == frozenset()
+
+
+# --- providers -----------------------------------------------------------------------------------
+
+
+def test_a_missing_provider_fails_loudly_not_open(providers):
+    providers.pop("guardian_student_ids", None)
+    providers.pop("teacher_section_ids", None)
+    with pytest.raises(ProviderMissing, match="guardian_student_ids"):
+        can_read_student(p("PARENT", GUARDIAN), STUDENT)
+    with pytest.raises(ProviderMissing, match="teacher_section_ids"):
+        can_act_on_section(p("TEACHER", TEACHER), SECTION_A)
+
+
+def test_register_provider_rejects_unknown_names_and_registers_known(providers):
+    with pytest.raises(ValueError, match="unknown scope provider"):
+        register_provider("teacher_secret_sauce", lambda user_id: [])
+    register_provider("student_section_ids", lambda student_id: [SECTION_B])
+    assert contracts._providers["student_section_ids"](STUDENT) == [SECTION_B]
+
+
+def test_a_provider_answering_none_means_no_scope(providers):
+    providers["guardian_student_ids"] = lambda user_id: None
+    assert can_read_student(p("PARENT", GUARDIAN), STUDENT) is False
+
+
+def test_principal_for_user_id_reads_the_user_summary(providers):
+    providers["user_summary"] = lambda user_id: {
+        5: {"id": 5, "user_type": "TEACHER", "institution_id": 3, "is_active": True, "is_superuser": False},
+        6: {"id": 6, "user_type": "PARENT", "institution_id": 3, "is_active": False, "is_superuser": False},
+    }.get(user_id)
+    assert principal_for_user_id(5) == Principal(user_id=5, user_type="TEACHER", institution_id=3)
+    assert principal_for_user_id(6) is None  # deactivated
+    assert principal_for_user_id(7) is None  # unknown
+
+
+# --- the DRF permission class ----------------------------------------------------------------------
+
+
+class _User:
+    is_authenticated = True
+
+    def __init__(self, user_type):
+        self.pk, self.user_type, self.institution_id, self.is_superuser = 1, user_type, 1, False
+
+
+def _allowed(permission_class, user) -> bool:
+    request = APIRequestFactory().get("/")
+    request.user = user
+    return permission_class().has_permission(request, None)
+
+
+def test_requires_all_listed_permissions():
+    both = requires("grades.read", "grades.record")
+    assert _allowed(both, _User("TEACHER")) is True
+    assert _allowed(both, _User("STUDENT")) is False  # has grades.read only
+
+
+def test_requires_any_of():
+    either = requires(any_of=["grades.manage", "attendance.mark"])
+    assert _allowed(either, _User("AUXILIARY")) is True
+    assert _allowed(either, _User("PARENT")) is False
+
+
+def test_requires_refuses_anonymous():
+    from django.contrib.auth.models import AnonymousUser
+
+    assert _allowed(requires("institution.read"), AnonymousUser()) is False
