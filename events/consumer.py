@@ -135,9 +135,10 @@ class ContextConsumer:
             assignment = self._consumer.assignment()
             if not assignment:
                 return
-            for tp in self._consumer.position(assignment):
+            # lag = log end offset - committed offset (what a restart would have to re-read)
+            for tp in self._consumer.committed(assignment, timeout=5.0):
                 low, high = self._consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition),
-                                                                 timeout=2.0)
+                                                                 timeout=5.0)
                 position = tp.offset if tp.offset >= 0 else low
                 metrics.CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(max(0, high - position))
         except Exception:
