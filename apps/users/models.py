@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +29,26 @@ class DocumentType(models.TextChoices):
     PASSPORT = "PASSPORT", _("Passport")
 
 
+# Identity documents: DNI exactly 8 digits; carné de extranjería 9–12 and passport 6–12 letters/digits.
+DOCUMENT_PATTERNS = {
+    DocumentType.DNI: (re.compile(r"^\d{8}$"), _("A DNI has exactly 8 digits.")),
+    DocumentType.CE: (re.compile(r"^[A-Z0-9]{9,12}$"), _("A foreigner's card (CE) has 9 to 12 letters or digits.")),
+    DocumentType.PASSPORT: (re.compile(r"^[A-Z0-9]{6,12}$"), _("A passport number has 6 to 12 letters or digits.")),
+}
+E164_MESSAGE = _("Enter the phone in E.164 format, e.g. +51987654321.")
+validate_e164 = RegexValidator(r"^\+[1-9]\d{7,14}$", E164_MESSAGE, code="invalid_phone")
+
+
+def document_errors(document_type: str, document_number: str) -> list[str]:
+    """Messages explaining why (type, number) is not a valid identity document; [] when it is."""
+    if not document_number:
+        return []
+    if document_type not in DOCUMENT_PATTERNS:
+        return [str(_("Unknown document type."))]
+    pattern, message = DOCUMENT_PATTERNS[document_type]
+    return [] if pattern.match(document_number) else [str(message)]
+
+
 class User(AbstractUser):
     """Every person who uses PRS1. Deactivation is soft (`is_active=False`); nothing is deleted."""
 
@@ -36,10 +60,12 @@ class User(AbstractUser):
     document_type = models.CharField(_("document type"), max_length=16, choices=DocumentType.choices,
                                      default=DocumentType.DNI)
     document_number = models.CharField(_("document number"), max_length=20, blank=True, db_index=True)
-    phone = models.CharField(_("phone (E.164)"), max_length=16, blank=True)
+    phone = models.CharField(_("phone (E.164)"), max_length=16, blank=True, validators=[validate_e164])
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     preferred_language = models.CharField(_("preferred language"), max_length=5, default="es",
                                           choices=[("es", _("Spanish")), ("en", _("English"))])
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -54,6 +80,13 @@ class User(AbstractUser):
                 name="user_document_unique_per_institution",
             ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        self.document_number = (self.document_number or "").strip().upper()
+        errors = document_errors(self.document_type, self.document_number)
+        if errors:
+            raise ValidationError({"document_number": errors})
 
     def __str__(self) -> str:
         full_name = self.get_full_name()
@@ -80,6 +113,7 @@ class GuardianLink(models.Model):
     may_pick_up = models.BooleanField(_("may pick up"), default=True)
     notify_email = models.BooleanField(_("notify by email"), default=True)
     notify_sms = models.BooleanField(_("notify by SMS"), default=True)
+    notify_inapp = models.BooleanField(_("notify in the app"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -89,3 +123,17 @@ class GuardianLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guardian} → {self.student} ({self.get_relationship_display()})"
+
+
+class UserCodeCounter(models.Model):
+    """The last number handed out for USR-<year>-<number> codes (one row per year, locked while assigning)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last_value = models.PositiveIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("user code counter")
+        verbose_name_plural = _("user code counters")
+
+    def __str__(self) -> str:
+        return f"USR-{self.year}: {self.last_value}"

@@ -1,0 +1,348 @@
+"""Institution API: /api/v1/institution/... (thin views: authorize, call a selector or service, serialize)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.auth.contracts import Principal, principal_of, requires
+from apps.institution import selectors, services
+from apps.institution.models import CalendarYear, Campus, Holiday, Period
+from apps.institution.serializers import (
+    CalendarYearCreateSerializer,
+    CalendarYearSerializer,
+    CampusCreateSerializer,
+    CampusSerializer,
+    CampusUpdateSerializer,
+    ConfigSerializer,
+    ConfigUpdateSerializer,
+    CurrentCalendarSerializer,
+    HolidayCreateSerializer,
+    HolidaySerializer,
+    InstitutionCreateSerializer,
+    InstitutionSerializer,
+    InstitutionUpdateSerializer,
+    PeriodSerializer,
+    PeriodUpdateSerializer,
+)
+from common.errors import NotFound, PermissionDenied, ValidationFailed
+
+READ = requires("institution.read")
+MANAGE = requires("institution.manage")
+INSTITUTION_PARAM = OpenApiParameter("institution", int, description=str(
+    _("Institution id (default: the caller's). Only staff may ask about an institution that is not theirs.")))
+
+INSTITUTION_EXAMPLE = OpenApiExample("Institution", value={
+    "id": 1, "code": "IE-0345678", "name": "I.E. San Martín de Porres", "city": "Lima",
+    "address": "Av. Los Próceres 123, San Martín de Porres", "phone": "+5114567890", "email": "mesa@sanmartin.edu.pe",
+    "timezone": "America/Lima", "is_active": True, "created_at": "2026-01-05T09:00:00-05:00",
+    "updated_at": "2026-01-05T09:00:00-05:00"}, response_only=True)
+CAMPUS_EXAMPLE = OpenApiExample("Campus", value={
+    "id": 1, "institution": 1, "code": "SEDE-CENTRAL", "name": "Sede central", "address": "Av. Los Próceres 123",
+    "is_main": True, "is_active": True}, response_only=True)
+SCALES_EXAMPLE = [
+    {"level": "INICIAL", "kind": "LITERAL", "pass_mark": None, "pass_literal": "A", "decimals": 0},
+    {"level": "PRIMARIA", "kind": "LITERAL", "pass_mark": None, "pass_literal": "A", "decimals": 0},
+    {"level": "SECUNDARIA", "kind": "VIGESIMAL", "pass_mark": "11.00", "pass_literal": "A", "decimals": 0},
+]
+CONFIG_EXAMPLE = OpenApiExample("Configuration", value={
+    "institution": 1, "period_type": "BIMESTRE", "school_days": [1, 2, 3, 4, 5],
+    "notification_channels": ["email", "inapp"], "consecutive_absences_alert": 3,
+    "absence_rate_alert_percent": "30.00", "performance_drop_threshold": "3.00",
+    "grading_scales": SCALES_EXAMPLE}, response_only=True)
+PERIODS_EXAMPLE = [
+    {"id": 1, "number": 1, "name": "I Bimestre", "start_date": "2026-03-02", "end_date": "2026-05-08"},
+    {"id": 2, "number": 2, "name": "II Bimestre", "start_date": "2026-05-09", "end_date": "2026-07-17"},
+]
+YEAR_EXAMPLE = {"id": 1, "institution": 1, "year": 2026, "start_date": "2026-03-02", "end_date": "2026-12-18",
+                "period_type": "BIMESTRE", "periods": PERIODS_EXAMPLE}
+HOLIDAY_EXAMPLE = {"id": 3, "institution": 1, "date": "2026-08-30", "name": "Santa Rosa de Lima"}
+
+
+def _can_see(principal: Principal, institution_id: int) -> bool:
+    """Superusers and network staff (no institution) see every institution; others only their own."""
+    if principal.is_superuser or (principal.is_staff_role and principal.institution_id is None):
+        return True
+    return principal.institution_id == institution_id
+
+
+def _target_institution(request: Request, requested: object = None) -> int:
+    """The institution a request is about: ?institution= / body value, else the caller's own. 404 if not visible."""
+    principal = principal_of(request.user)
+    raw = requested if requested is not None else request.query_params.get("institution")
+    if raw in (None, ""):
+        if principal.institution_id is None:
+            raise ValidationFailed(fields={"institution": [str(_("Say which institution."))]})
+        return principal.institution_id
+    try:
+        institution_id = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"institution": [str(_("A valid integer is required."))]}) from None
+    if not _can_see(principal, institution_id) or selectors.institution_by_id(institution_id) is None:
+        raise NotFound(str(_("Institution not found.")), code="institution_not_found")
+    return institution_id
+
+
+def _scoped(request: Request, obj):
+    """404 for an object of an institution the caller may not see."""
+    if obj is None or not _can_see(principal_of(request.user), obj.institution_id):
+        raise NotFound(str(_("Not found.")), code="not_found")
+    return obj
+
+
+class InstitutionListCreateView(APIView):
+    permission_classes = [READ]
+
+    def get_permissions(self):
+        return [MANAGE()] if self.request.method == "POST" else [READ()]
+
+    @extend_schema(summary="List the institutions the caller may see", responses=InstitutionSerializer(many=True),
+                   examples=[INSTITUTION_EXAMPLE])
+    def get(self, request: Request) -> Response:
+        principal = principal_of(request.user)
+        visible = None if _can_see(principal, -1) else frozenset({principal.institution_id or -1})
+        return Response(InstitutionSerializer(selectors.institutions(ids=visible), many=True).data)
+
+    @extend_schema(summary="Create an institution (network administrators)", request=InstitutionCreateSerializer,
+                   responses={201: InstitutionSerializer},
+                   examples=[OpenApiExample("New school", value={"code": "IE-0345678",
+                                                                 "name": "I.E. San Martín de Porres",
+                                                                 "city": "Lima", "phone": "+5114567890"},
+                                            request_only=True), INSTITUTION_EXAMPLE])
+    def post(self, request: Request) -> Response:
+        principal = principal_of(request.user)
+        if not _can_see(principal, -1):
+            raise PermissionDenied(str(_("Only network administrators create institutions.")),
+                                   code="network_admin_required")
+        data = InstitutionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inst = services.institution_create(**data.validated_data)
+        return Response(InstitutionSerializer(inst).data, status=status.HTTP_201_CREATED)
+
+
+class InstitutionDetailView(APIView):
+    def get_permissions(self):
+        return [MANAGE()] if self.request.method == "PATCH" else [READ()]
+
+    @extend_schema(summary="An institution", responses=InstitutionSerializer, examples=[INSTITUTION_EXAMPLE])
+    def get(self, request: Request, institution_id: int) -> Response:
+        inst = selectors.institution_by_id(institution_id)
+        if inst is None or not _can_see(principal_of(request.user), inst.pk):
+            raise NotFound(str(_("Institution not found.")), code="institution_not_found")
+        return Response(InstitutionSerializer(inst).data)
+
+    @extend_schema(summary="Update an institution", request=InstitutionUpdateSerializer,
+                   responses=InstitutionSerializer,
+                   examples=[OpenApiExample("Rename", value={"name": "I.E. N° 2045 San Martín de Porres"},
+                                            request_only=True), INSTITUTION_EXAMPLE])
+    def patch(self, request: Request, institution_id: int) -> Response:
+        if not _can_see(principal_of(request.user), institution_id):
+            raise NotFound(str(_("Institution not found.")), code="institution_not_found")
+        data = InstitutionUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        inst = services.institution_update(institution_id=institution_id, **data.validated_data)
+        return Response(InstitutionSerializer(inst).data)
+
+
+class ConfigView(APIView):
+    def get_permissions(self):
+        return [MANAGE()] if self.request.method == "PATCH" else [READ()]
+
+    def _render(self, institution_id: int) -> Response:
+        config, scales = selectors.config_with_scales(institution_id)
+        config.grading_scales = scales
+        return Response(ConfigSerializer(config).data)
+
+    @extend_schema(summary="The configuration of the caller's institution (staff: ?institution=ID)",
+                   parameters=[INSTITUTION_PARAM], responses=ConfigSerializer, examples=[CONFIG_EXAMPLE])
+    def get(self, request: Request) -> Response:
+        return self._render(_target_institution(request))
+
+    @extend_schema(summary="Update the configuration (grading scales, periods, school days, channels, alert rules)",
+                   parameters=[INSTITUTION_PARAM], request=ConfigUpdateSerializer, responses=ConfigSerializer,
+                   examples=[OpenApiExample("Trimesters and stricter alerts", value={
+                       "period_type": "TRIMESTRE", "consecutive_absences_alert": 2,
+                       "grading_scales": [{"level": "SECUNDARIA", "kind": "VIGESIMAL", "pass_mark": "13"}]},
+                       request_only=True), CONFIG_EXAMPLE])
+    def patch(self, request: Request) -> Response:
+        institution_id = _target_institution(request)
+        data = ConfigUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.config_update(institution_id=institution_id, **data.validated_data)
+        return self._render(institution_id)
+
+
+class CampusListCreateView(ListAPIView):
+    serializer_class = CampusSerializer
+
+    def get_permissions(self):
+        return [MANAGE()] if self.request.method == "POST" else [READ()]
+
+    def get_queryset(self):
+        return selectors.campuses_of(_target_institution(self.request))
+
+    @extend_schema(summary="Campuses of the caller's institution (staff: ?institution=ID)",
+                   parameters=[INSTITUTION_PARAM], examples=[CAMPUS_EXAMPLE])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Create a campus", request=CampusCreateSerializer, responses={201: CampusSerializer},
+                   examples=[OpenApiExample("Annex", value={"code": "ANEXO-1", "name": "Anexo Condevilla",
+                                                            "address": "Jr. Las Gardenias 456"}, request_only=True),
+                             CAMPUS_EXAMPLE])
+    def post(self, request: Request) -> Response:
+        data = CampusCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        institution_id = _target_institution(request, values.pop("institution", None))
+        campus = services.campus_create(institution_id=institution_id, **values)
+        return Response(CampusSerializer(campus).data, status=status.HTTP_201_CREATED)
+
+
+class CampusDetailView(APIView):
+    def get_permissions(self):
+        return [MANAGE()] if self.request.method == "PATCH" else [READ()]
+
+    @extend_schema(summary="A campus", responses=CampusSerializer, examples=[CAMPUS_EXAMPLE])
+    def get(self, request: Request, campus_id: int) -> Response:
+        return Response(CampusSerializer(_scoped(request, Campus.objects.filter(pk=campus_id).first())).data)
+
+    @extend_schema(summary="Update a campus", request=CampusUpdateSerializer, responses=CampusSerializer,
+                   examples=[OpenApiExample("Close", value={"is_active": False}, request_only=True), CAMPUS_EXAMPLE])
+    def patch(self, request: Request, campus_id: int) -> Response:
+        _scoped(request, Campus.objects.filter(pk=campus_id).first())
+        data = CampusUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return Response(CampusSerializer(services.campus_update(campus_id=campus_id, **data.validated_data)).data)
+
+
+class CurrentCalendarView(APIView):
+    permission_classes = [READ]
+
+    @extend_schema(summary="Today's academic calendar: the year, its periods, the current period and holidays",
+                   parameters=[INSTITUTION_PARAM], responses=CurrentCalendarSerializer,
+                   examples=[OpenApiExample("During the II Bimestre", value={
+                       "institution": 1, "today": "2026-06-15", "calendar_year": YEAR_EXAMPLE,
+                       "current_period": PERIODS_EXAMPLE[1], "holidays": [HOLIDAY_EXAMPLE], "is_school_day": True},
+                       response_only=True)])
+    def get(self, request: Request) -> Response:
+        institution_id = _target_institution(request)
+        today = selectors.today()
+        year = selectors.calendar_year_on(institution_id, today)
+        current = next((p for p in year.periods.all() if p.start_date <= today <= p.end_date), None) if year else None
+        holidays = selectors.holidays_of(institution_id, year=year.year if year else today.year)
+        return Response(CurrentCalendarSerializer({
+            "institution": institution_id, "today": today, "calendar_year": year, "current_period": current,
+            "holidays": holidays, "is_school_day": selectors.is_school_day(institution_id, today),
+        }).data)
+
+
+class CalendarYearListCreateView(ListAPIView):
+    serializer_class = CalendarYearSerializer
+
+    def get_permissions(self):
+        return [MANAGE()] if self.request.method == "POST" else [READ()]
+
+    def get_queryset(self):
+        return selectors.calendar_years_of(_target_institution(self.request))
+
+    @extend_schema(summary="Calendar years of the institution with their periods", parameters=[INSTITUTION_PARAM],
+                   examples=[OpenApiExample("2026", value=YEAR_EXAMPLE, response_only=True)])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Create a calendar year (its periods are generated from the configuration)",
+                   request=CalendarYearCreateSerializer, responses={201: CalendarYearSerializer},
+                   examples=[OpenApiExample("2026 in bimestres", value={
+                       "year": 2026, "start_date": "2026-03-02", "end_date": "2026-12-18"}, request_only=True),
+                       OpenApiExample("Created", value=YEAR_EXAMPLE, response_only=True)])
+    def post(self, request: Request) -> Response:
+        data = CalendarYearCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        institution_id = _target_institution(request, values.pop("institution", None))
+        cal = services.calendar_year_create(institution_id=institution_id, **values)
+        return Response(CalendarYearSerializer(selectors.calendar_years_of(institution_id).get(pk=cal.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class PeriodDetailView(APIView):
+    def get_permissions(self):
+        return [MANAGE()] if self.request.method == "PATCH" else [READ()]
+
+    def _period(self, request: Request, period_id: int) -> Period:
+        period = Period.objects.select_related("calendar_year").filter(pk=period_id).first()
+        if period is None or not _can_see(principal_of(request.user), period.calendar_year.institution_id):
+            raise NotFound(str(_("Period not found.")), code="period_not_found")
+        return period
+
+    @extend_schema(summary="A period", responses=PeriodSerializer,
+                   examples=[OpenApiExample("Period", value=PERIODS_EXAMPLE[0], response_only=True)])
+    def get(self, request: Request, period_id: int) -> Response:
+        return Response(PeriodSerializer(self._period(request, period_id)).data)
+
+    @extend_schema(summary="Adjust a period's name or dates (within its year, without overlaps)",
+                   request=PeriodUpdateSerializer, responses=PeriodSerializer,
+                   examples=[OpenApiExample("Move the end", value={"end_date": "2026-05-15"}, request_only=True),
+                             OpenApiExample("Period", value=PERIODS_EXAMPLE[0], response_only=True)])
+    def patch(self, request: Request, period_id: int) -> Response:
+        self._period(request, period_id)
+        data = PeriodUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return Response(PeriodSerializer(services.period_update(period_id=period_id, **data.validated_data)).data)
+
+
+class HolidayListCreateView(ListAPIView):
+    serializer_class = HolidaySerializer
+
+    def get_permissions(self):
+        return [MANAGE()] if self.request.method == "POST" else [READ()]
+
+    def get_queryset(self):
+        year = self.request.query_params.get("year")
+        return selectors.holidays_of(_target_institution(self.request),
+                                     year=int(year) if year and year.isdigit() else None)
+
+    @extend_schema(summary="Holidays of the institution (?year=2026)",
+                   parameters=[INSTITUTION_PARAM, OpenApiParameter("year", int)],
+                   examples=[OpenApiExample("Holiday", value=HOLIDAY_EXAMPLE, response_only=True)])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Add a holiday (no classes that day)", request=HolidayCreateSerializer,
+                   responses={201: HolidaySerializer},
+                   examples=[OpenApiExample("Santa Rosa", value={"date": "2026-08-30", "name": "Santa Rosa de Lima"},
+                                            request_only=True),
+                             OpenApiExample("Created", value=HOLIDAY_EXAMPLE, response_only=True)])
+    def post(self, request: Request) -> Response:
+        data = HolidayCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        institution_id = _target_institution(request, values.pop("institution", None))
+        holiday = services.holiday_create(institution_id=institution_id, **values)
+        return Response(HolidaySerializer(holiday).data, status=status.HTTP_201_CREATED)
+
+
+class HolidayDetailView(APIView):
+    permission_classes = [MANAGE]
+
+    @extend_schema(summary="Remove a holiday", responses={204: None})
+    def delete(self, request: Request, holiday_id: int) -> Response:
+        _scoped(request, Holiday.objects.filter(pk=holiday_id).first())
+        services.holiday_delete(holiday_id=holiday_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CalendarYearDetailView(APIView):
+    permission_classes = [READ]
+
+    @extend_schema(summary="A calendar year with its periods", responses=CalendarYearSerializer,
+                   examples=[OpenApiExample("2026", value=YEAR_EXAMPLE, response_only=True)])
+    def get(self, request: Request, year_id: int) -> Response:
+        year = CalendarYear.objects.prefetch_related("periods").filter(pk=year_id).first()
+        return Response(CalendarYearSerializer(_scoped(request, year)).data)

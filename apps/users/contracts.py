@@ -1,0 +1,102 @@
+"""Users' public face: people and their families as DTOs (never a model instance)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from apps.users import selectors
+
+
+@dataclass(frozen=True)
+class UserDTO:
+    id: int
+    code: str
+    user_type: str
+    first_name: str
+    last_name: str
+    full_name: str
+    email: str
+    phone: str
+    is_active: bool
+    institution_id: int | None
+    preferred_language: str
+    document_type: str = ""
+    document_number: str = ""
+    birth_date: date | None = None
+
+
+@dataclass(frozen=True)
+class GuardianDTO:
+    guardian: UserDTO
+    relationship: str
+    is_primary_contact: bool
+    may_pick_up: bool
+    notify_email: bool
+    notify_sms: bool
+    notify_inapp: bool = True
+
+
+@dataclass(frozen=True)
+class UserValidationDTO:
+    user_id: int
+    exists: bool
+    is_active: bool
+    user_type: str | None
+    code: str | None = None
+
+
+def user_dto(user) -> UserDTO:
+    return UserDTO(id=user.pk, code=user.code or "", user_type=user.user_type, first_name=user.first_name,
+                   last_name=user.last_name, full_name=f"{user.first_name} {user.last_name}".strip(),
+                   email=user.email, phone=user.phone, is_active=user.is_active, institution_id=user.institution_id,
+                   preferred_language=user.preferred_language, document_type=user.document_type,
+                   document_number=user.document_number, birth_date=user.birth_date)
+
+
+def _guardian_dto(link) -> GuardianDTO:
+    return GuardianDTO(guardian=user_dto(link.guardian), relationship=link.relationship,
+                       is_primary_contact=link.is_primary_contact, may_pick_up=link.may_pick_up,
+                       notify_email=link.notify_email, notify_sms=link.notify_sms, notify_inapp=link.notify_inapp)
+
+
+def get_user(*, user_id: int) -> UserDTO | None:
+    user = selectors.user_by_id(user_id)
+    return user_dto(user) if user else None
+
+
+def get_users(*, user_ids: Iterable[int]) -> dict[int, UserDTO]:
+    """The users that exist among `user_ids` (one query)."""
+    return {pk: user_dto(u) for pk, u in selectors.users_by_ids(user_ids).items()}
+
+
+def guardians_of(*, student_id: int) -> list[GuardianDTO]:
+    """The student's guardians, primary contact first."""
+    return [_guardian_dto(link) for link in selectors.links_of_students([student_id])]
+
+
+def guardians_of_students(*, student_ids: Iterable[int]) -> dict[int, list[GuardianDTO]]:
+    """Guardians of many students in one query; every asked id is a key (an empty list if none)."""
+    ids = set(student_ids)
+    result: dict[int, list[GuardianDTO]] = {sid: [] for sid in ids}
+    for link in selectors.links_of_students(ids):
+        result[link.student_id].append(_guardian_dto(link))
+    return result
+
+
+def student_ids_of_guardian(*, guardian_id: int) -> list[int]:
+    return selectors.student_ids_of_guardian(guardian_id)
+
+
+def bulk_validate(*, user_ids: Iterable[int]) -> list[UserValidationDTO]:
+    """For each asked id (in order, without duplicates): does it exist, is it active, what type is it."""
+    ordered = list(dict.fromkeys(user_ids))
+    found = selectors.users_by_ids(ordered)
+    return [UserValidationDTO(user_id=uid, exists=uid in found, is_active=uid in found and found[uid].is_active,
+                              user_type=found[uid].user_type if uid in found else None,
+                              code=found[uid].code if uid in found else None) for uid in ordered]
+
+
+def find_users_by_document(*, document_number: str) -> list[UserDTO]:
+    return [user_dto(u) for u in selectors.find_by_document(document_number)]

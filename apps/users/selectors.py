@@ -1,0 +1,56 @@
+"""Read queries of the users context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from apps.users.models import GuardianLink, User
+
+
+def user_by_id(user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+def users(*, institution_id: int | None = None, user_type: str | None = None, is_active: bool | None = None,
+          search: str | None = None) -> QuerySet[User]:
+    """People, optionally of one institution/type/state, matching `search` in names, document, code, email."""
+    qs = User.objects.all()
+    if institution_id is not None:
+        qs = qs.filter(institution_id=institution_id)
+    if user_type:
+        qs = qs.filter(user_type=user_type)
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    for term in (search or "").split():
+        qs = qs.filter(Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(code__iexact=term)
+                       | Q(document_number__startswith=term.upper()) | Q(email__icontains=term)
+                       | Q(username__iexact=term))
+    return qs
+
+
+def users_by_ids(user_ids: Iterable[int]) -> dict[int, User]:
+    return {u.pk: u for u in User.objects.filter(pk__in=set(user_ids))}
+
+
+def links_of_students(student_ids: Iterable[int]) -> list[GuardianLink]:
+    return list(GuardianLink.objects.filter(student_id__in=set(student_ids)).select_related("guardian")
+                .order_by("student_id", "-is_primary_contact", "guardian__last_name", "guardian_id"))
+
+
+def children_links(guardian_id: int) -> list[GuardianLink]:
+    """The guardian's links with each child loaded (one query), children sorted by name."""
+    return list(GuardianLink.objects.filter(guardian_id=guardian_id).select_related("student")
+                .order_by("student__last_name", "student__first_name", "student_id"))
+
+
+def student_ids_of_guardian(guardian_id: int, *, active_only: bool = False) -> list[int]:
+    qs = GuardianLink.objects.filter(guardian_id=guardian_id)
+    if active_only:
+        qs = qs.filter(student__is_active=True)
+    return list(qs.order_by("student_id").values_list("student_id", flat=True))
+
+
+def find_by_document(document_number: str) -> QuerySet[User]:
+    return User.objects.filter(document_number=document_number.strip().upper())
