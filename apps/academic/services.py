@@ -685,7 +685,10 @@ def rollover_execute(*, institution_id: int, from_year: int, to_year: int) -> Ro
         if item.action == RolloverAction.NO_SECTION:
             continue
         old = olds[item.enrollment_id]
-        old.status = Enrollment.Status.PROMOTED if item.action == RolloverAction.PROMOTE else Enrollment.Status.COMPLETED
+        promoted = item.action == RolloverAction.PROMOTE or (
+            item.action == RolloverAction.ALREADY_ENROLLED
+            and old.promotion_decision == Enrollment.PromotionDecision.PROMOTED)
+        old.status = Enrollment.Status.PROMOTED if promoted else Enrollment.Status.COMPLETED
         old.end_date = max(closed_on, old.start_date or closed_on)
         old.save(update_fields=["status", "end_date", "updated_at"])
         if item.target_section_id is None:
