@@ -15,7 +15,8 @@ from apps.notifications.models import BulkSend, Message, NotificationPreference,
 class NotificationTemplateForm(forms.ModelForm):
     class Meta:
         model = NotificationTemplate
-        fields = "__all__"
+        fields = ["key", "language", "description", "subject", "body_text", "body_html", "sms_text",
+                  "sample_context", "is_active"]
 
     def clean(self):
         data = super().clean()

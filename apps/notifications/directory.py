@@ -11,43 +11,43 @@ from typing import Any
 
 
 def get_user(user_id: int) -> Any | None:
-    from apps.users import contracts as users
+    import apps.users.contracts as users
 
     return users.get_user(user_id=user_id)
 
 
 def get_users(user_ids: list[int]) -> dict[int, Any]:
-    from apps.users import contracts as users
+    import apps.users.contracts as users
 
     return users.get_users(user_ids=list(user_ids)) if user_ids else {}
 
 
 def guardians_of(student_id: int) -> list[Any]:
-    from apps.users import contracts as users
+    import apps.users.contracts as users
 
     return list(users.guardians_of(student_id=student_id))
 
 
 def guardians_of_students(student_ids: list[int]) -> dict[int, list[Any]]:
-    from apps.users import contracts as users
+    import apps.users.contracts as users
 
     return users.guardians_of_students(student_ids=list(student_ids)) if student_ids else {}
 
 
 def get_section(section_id: int) -> Any | None:
-    from apps.academic import contracts as academic
+    import apps.academic.contracts as academic
 
     return academic.get_section(section_id=section_id)
 
 
 def section_student_ids(section_id: int) -> list[int]:
-    from apps.academic import contracts as academic
+    import apps.academic.contracts as academic
 
     return list(academic.section_student_ids(section_id=section_id))
 
 
 def get_course(course_id: int) -> Any | None:
-    from apps.academic import contracts as academic
+    import apps.academic.contracts as academic
 
     return academic.get_course(course_id=course_id)
 
@@ -55,7 +55,7 @@ def get_course(course_id: int) -> Any | None:
 def get_institution(institution_id: int | None) -> Any | None:
     if institution_id is None:
         return None
-    from apps.institution import contracts as institution
+    import apps.institution.contracts as institution
 
     return institution.get_institution(institution_id=institution_id)
 
@@ -64,6 +64,6 @@ def institution_channels(institution_id: int | None) -> frozenset[str]:
     """Channels the school has enabled, upper-cased to our Channel values. No school: all."""
     if institution_id is None:
         return frozenset({"EMAIL", "SMS", "INAPP"})
-    from apps.institution import contracts as institution
+    import apps.institution.contracts as institution
 
     return frozenset(c.upper() for c in institution.notification_channels(institution_id=institution_id))

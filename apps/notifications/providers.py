@@ -19,7 +19,6 @@ import base64
 import json
 import logging
 import smtplib
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -135,7 +134,7 @@ def _sms_http(out: Outgoing) -> ProviderResult:
         if exc.code >= 500 or exc.code == 429:
             raise TransientProviderError(f"SMS provider HTTP {exc.code}: {detail}") from exc
         raise PermanentProviderError(f"SMS provider HTTP {exc.code}: {detail}") from exc
-    except (urllib.error.URLError, OSError, TimeoutError, socket.timeout) as exc:
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
         raise TransientProviderError(f"SMS provider unreachable: {exc!r}") from exc
     except ValueError as exc:
         raise TransientProviderError(f"SMS provider answered non-JSON: {exc}") from exc

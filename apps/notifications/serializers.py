@@ -66,9 +66,9 @@ class BulkProgressSerializer(serializers.Serializer):
 
 
 class SmsStatusCallbackSerializer(serializers.Serializer):
-    MessageSid = serializers.CharField(max_length=100)  # noqa: N815 - the provider's field names
-    MessageStatus = serializers.CharField(max_length=32)  # noqa: N815
-    ErrorCode = serializers.CharField(max_length=32, required=False, allow_blank=True)  # noqa: N815
+    MessageSid = serializers.CharField(max_length=100)
+    MessageStatus = serializers.CharField(max_length=32)
+    ErrorCode = serializers.CharField(max_length=32, required=False, allow_blank=True)
 
 
 class WebhookResultSerializer(serializers.Serializer):

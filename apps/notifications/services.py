@@ -186,9 +186,11 @@ def message_request(*, recipient_user_id: int, channel: str, template_key: str, 
 @transaction.atomic
 def notify(*, recipients: list[Recipient], template_key: str, context: dict, key_prefix: str,
            channels: frozenset[str] | None = None, student_id: int | None = None, bulk: BulkSend | None = None,
-           institution_id: int | None = None) -> list[Message]:
+           institution_id: int | None = None, template_variables: tuple[str, ...] = ()) -> list[Message]:
     """Render `template_key` per recipient language and request one message per allowed channel.
-    Message idempotency key: f"{key_prefix}:{recipient_user_id}:{channel}" (channel lower-case)."""
+    Message idempotency key: f"{key_prefix}:{recipient_user_id}:{channel}" (channel lower-case).
+    `template_variables` names context values that are templates themselves (a bulk's free text may say
+    {{ recipient_name }}); they are rendered per recipient first."""
     templates: dict[str, object] = {}
     school_channels: dict[int | None, frozenset[str]] = {}
     messages: list[Message] = []
@@ -207,11 +209,11 @@ def notify(*, recipients: list[Recipient], template_key: str, context: dict, key
         if template is None:
             raise BusinessRuleViolation(_("No active template for this notification."), code="template_missing",
                                         details={"template_key": template_key})
-        rendered = rendering.render(
-            subject=template.subject, body_text=template.body_text, body_html=template.body_html,
-            sms_text=template.sms_text,
-            context={**context, "recipient_name": recipient.name, "recipient_id": recipient.user_id},
-        )
+        personal = {**context, "recipient_name": recipient.name, "recipient_id": recipient.user_id}
+        for name in template_variables:
+            personal[name] = rendering.render_text(str(context.get(name) or ""), personal)
+        rendered = rendering.render(subject=template.subject, body_text=template.body_text,
+                                    body_html=template.body_html, sms_text=template.sms_text, context=personal)
         for channel in sorted(allowed):
             message, _created = message_request(
                 recipient_user_id=recipient.user_id, channel=channel, template_key=template_key,
@@ -485,7 +487,8 @@ def bulk_send_run(*, bulk_id: int) -> int:
         recipients = recipients_for_users(bulk.recipient_user_ids)
     key = bulk.template_key or BULK_TEMPLATE_KEY
     messages = notify(recipients=recipients, template_key=key, context={"subject": bulk.subject, "body": bulk.body},
-                      key_prefix=f"bulk:{bulk.pk}", channels=frozenset(bulk.channels), bulk=bulk)
+                      key_prefix=f"bulk:{bulk.pk}", channels=frozenset(bulk.channels), bulk=bulk,
+                      template_variables=("subject", "body"))
     bulk.total = len(messages)
     bulk.save(update_fields=["total"])
     if not messages:
