@@ -21,6 +21,8 @@ from apps.academic import contracts as academic
 from apps.auth import contracts as auth
 from apps.grades import services
 from apps.institution import contracts as institution
+from tests.academic.factories import AcademicYearFactory, CourseFactory, CurriculumEntryFactory, SectionFactory
+from tests.institution.factories import InstitutionFactory, calendar_year
 
 _ids = itertools.count(5000)
 
@@ -152,3 +154,20 @@ def make_plan(course_id: int, period_id: int, components, *, section_id: int | N
 
 def component_ids(plan) -> list[int]:
     return list(plan.components.order_by("position").values_list("id", flat=True))
+
+
+@pytest.fixture
+def real_section():
+    """A real institution (with its 2026 calendar) and a 5th-grade primary section with two courses."""
+    school = InstitutionFactory()
+    calendar_year(school, 2026)
+    year = AcademicYearFactory(institution_id=school.pk, year=2026)
+    section = SectionFactory(academic_year=year, institution_id=school.pk)
+    courses = []
+    for code, name in (("MAT-5", "Matemática"), ("COM-5", "Comunicación")):
+        course = CourseFactory(institution_id=school.pk, grade_level=section.grade_level, code=code, name=name)
+        CurriculumEntryFactory(course=course, academic_year=year)
+        courses.append(course)
+    periods = institution.periods_of_year(institution_id=school.pk, year=2026)
+    assert periods, "the calendar year generates its periods"
+    return {"section": section, "courses": courses, "periods": periods, "institution": school}
