@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -72,7 +73,7 @@ class LoginView(APIView):
     def throttled(self, request, wait):
         metrics.LOGIN_FAILURES.labels(reason="rate_limited").inc()
         services.logger.warning("auth.login.rate_limited client_ip=%s retry_after=%s", client_ip(request), wait)
-        raise Throttled(wait=wait, detail=_("Too many login attempts. Try again later."), code="rate_limited")
+        raise Throttled(wait=wait, detail=gettext("Too many login attempts. Try again later."), code="rate_limited")
 
     @extend_schema(
         operation_id="auth_login",
