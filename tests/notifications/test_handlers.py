@@ -72,3 +72,39 @@ def test_demo_seed_is_idempotent_and_leaves_sent_messages_and_an_unread_notice(s
     assert Message.objects.filter(template_key="absence_recorded").exists()
     notice = Message.objects.get(recipient_user_id=director.pk, channel="INAPP")
     assert notice.status == MessageStatus.DELIVERED and notice.read_at is None
+
+
+def test_integration_notify_guardians_needs_the_service_token_or_permission(client, settings,
+                                                                             django_capture_on_commit_callbacks):
+    student = StudentFactory()
+    guardian = GuardianFactory(phone="")
+    GuardianLinkFactory(student=student, guardian=guardian)
+    body = {"studentId": student.pk, "templateKey": "absence_recorded", "context": {"date": "2026-04-10"},
+            "idempotencyKey": "absence:77"}
+    url = "/api/v1/notifications/notify-guardians"
+    assert client.post(url, body, content_type="application/json").status_code == 401
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    parent_token = str(AccessToken.for_user(GuardianFactory()))
+    assert client.post(url, body, content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {parent_token}").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, body, content_type="application/json", HTTP_X_SERVICE_TOKEN=settings.SERVICE_TOKEN)
+    assert response.status_code == 200
+    ids = response.json()["messageIds"]
+    assert sorted(Message.objects.filter(recipient_user_id=guardian.pk).values_list("id", flat=True)) == sorted(ids)
+    missing = client.post(url, {**body, "templateKey": "nope", "idempotencyKey": "k2"},
+                          content_type="application/json", HTTP_X_SERVICE_TOKEN=settings.SERVICE_TOKEN)
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "template_missing"
+
+
+def test_integration_welcome_by_service(client, settings, django_capture_on_commit_callbacks):
+    student = StudentFactory()
+    GuardianLinkFactory(student=student, guardian=GuardianFactory(phone=""))
+    body = {"enrollmentId": 5, "studentId": student.pk, "sectionId": 99999, "idempotencyKey": "saga:5"}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/api/v1/notifications/welcome", body, content_type="application/json",
+                            HTTP_X_SERVICE_TOKEN=settings.SERVICE_TOKEN).json()
+        again = client.post("/api/v1/notifications/welcome", body, content_type="application/json",
+                            HTTP_X_SERVICE_TOKEN=settings.SERVICE_TOKEN).json()
+    assert first == again and len(first["messageIds"]) == 2
