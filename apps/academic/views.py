@@ -145,6 +145,8 @@ class AcademicYearListCreateView(ReadOrManage):
     filterset_class = filters.AcademicYearFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return AcademicYear.objects.none()
         return selectors.academic_year_list(institution_id=_institution_scope(_principal(self.request)))
 
     @extend_schema(summary="List academic years", responses=AcademicYearSerializer(many=True), examples=[YEAR_EXAMPLE])
@@ -217,6 +219,8 @@ class GradeLevelListCreateView(ReadOrManage):
     filterset_class = filters.GradeLevelFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return GradeLevel.objects.none()
         return selectors.grade_level_list(institution_id=_institution_scope(_principal(self.request)))
 
     @extend_schema(summary="List grade levels (in promotion order)", responses=GradeLevelSerializer(many=True),
@@ -270,6 +274,8 @@ class CourseListCreateView(ReadOrManage):
     search_fields = ["code", "name", "area"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return Course.objects.none()
         return selectors.course_list(institution_id=_institution_scope(_principal(self.request)))
 
     @extend_schema(summary="List courses", responses=CourseSerializer(many=True), examples=[COURSE_EXAMPLE])
@@ -324,6 +330,8 @@ class CurriculumListCreateView(ReadOrManage):
     filterset_class = filters.CurriculumFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return CurriculumEntry.objects.none()
         return selectors.curriculum_list(institution_id=_institution_scope(_principal(self.request)))
 
     @extend_schema(summary="The curriculum: courses taught per grade level and year",
@@ -368,6 +376,8 @@ class SectionListCreateView(ReadOrManage):
     search_fields = ["code", "name"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return Section.objects.none()
         principal = _principal(self.request)
         return selectors.section_list(institution_id=_institution_scope(principal),
                                       section_ids=visible_section_ids(principal))
@@ -423,6 +433,7 @@ class SectionDetailView(ReadOrManage):
 class SectionRosterView(GenericAPIView):
     permission_classes = [READ]
     serializer_class = EnrollmentSerializer
+    queryset = Enrollment.objects.none()  # the roster comes from selectors.section_roster
 
     @extend_schema(summary="The section's roster: ACTIVE enrollments, or (?on=) those covering a date",
                    parameters=[ON_PARAM], responses=EnrollmentSerializer(many=True), examples=[ENROLLMENT_EXAMPLE])
