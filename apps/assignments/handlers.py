@@ -12,3 +12,10 @@ def on_student_enrolled(event: Event) -> None:
     Keep the section's headcount projection current so assignment views show how many students a
     teacher will have. A recount from academic's roster: applying the event twice changes nothing."""
     services.section_headcount_refresh(section_id=int(event.payload["sectionId"]), event_id=str(event.event_id))
+
+
+@subscribe("student.transferred")
+def on_student_transferred(event: Event) -> None:
+    """A transfer moves a student between sections: recount both headcounts (idempotent)."""
+    for key in ("fromSectionId", "toSectionId"):
+        services.section_headcount_refresh(section_id=int(event.payload[key]), event_id=str(event.event_id))

@@ -47,3 +47,22 @@ def test_student_enrolled_keeps_the_section_headcount_and_a_redelivery_changes_n
 
     row = SectionHeadcount.objects.get(section_id=section.pk)
     assert row.active_students == 2 and row.last_event_id == later["eventId"]
+
+
+def test_student_transferred_recounts_both_sections():
+    origin, target = factories.section(), factories.section()
+    student = StudentFactory()
+    factories.enroll(student_id=student.pk, section_row=target)  # the roster after the transfer
+    SectionHeadcount.objects.create(section_id=origin.pk, active_students=1)
+    env = envelope.build(event_type="student.transferred", version="1.0", aggregate_id="2",
+                         aggregate_type="Enrollment", payload={
+                             "enrollmentId": 2, "enrollmentCode": "ENR-2026-000002", "previousEnrollmentId": 1,
+                             "previousEnrollmentCode": "ENR-2026-000001", "studentUserId": student.pk,
+                             "fromSectionId": origin.pk, "fromSectionCode": origin.code, "toSectionId": target.pk,
+                             "toSectionCode": target.code, "academicYearId": "2026", "effectiveDate": "2026-05-04",
+                             "reason": "Cambio de turno", "institutionId": 1})
+
+    inbox.apply(bus.handler_named("apps.assignments.handlers.on_student_transferred"), env)
+
+    assert SectionHeadcount.objects.get(section_id=origin.pk).active_students == 0
+    assert SectionHeadcount.objects.get(section_id=target.pk).active_students == 1
