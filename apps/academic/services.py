@@ -33,6 +33,12 @@ def _get_user(user_id: int):
     return users.get_user(user_id=user_id)
 
 
+def _get_users(user_ids: list[int]) -> dict:
+    from apps.users import contracts as users
+
+    return users.get_users(user_ids=user_ids)
+
+
 def _get_institution(institution_id: int):
     from apps.institution import contracts as institution
 
@@ -449,12 +455,17 @@ def enrollment_mark_invalid(*, enrollment_id: int, reason: str) -> None:
     enrollment.save(update_fields=["status", "status_reason", "updated_at"])
 
 
-def _publish_enrolled(enrollment: Enrollment) -> None:
+_UNSET = object()
+
+
+def _publish_enrolled(enrollment: Enrollment, *, student_code: object = _UNSET) -> None:
     section = enrollment.section
+    if student_code is _UNSET:
+        student_code = _student_code(enrollment.student_id)
     publish("student.enrolled", aggregate_id=enrollment.pk, aggregate_type=ENROLLMENT_AGGREGATE,
             payload=StudentEnrolled(
                 enrollment_id=enrollment.pk, enrollment_code=enrollment.code, student_user_id=enrollment.student_id,
-                student_code=_student_code(enrollment.student_id), section_id=section.pk, section_code=section.code,
+                student_code=student_code, section_id=section.pk, section_code=section.code,
                 academic_year_id=str(enrollment.academic_year.year), enrollment_date=enrollment.enrollment_date,
                 enrollment_type=enrollment.enrollment_type,
                 previous_institution=enrollment.previous_institution or None,
@@ -680,6 +691,7 @@ def rollover_execute(*, institution_id: int, from_year: int, to_year: int) -> Ro
     list(Section.objects.select_for_update().filter(academic_year=target).order_by("pk"))  # lock seats of the target year
     plan, olds = _build_plan(source, target)
     sections = Section.objects.in_bulk([i.target_section_id for i in plan.items if i.target_section_id])
+    people = _get_users([i.student_id for i in plan.items if i.target_section_id])
     closed_on = source.end_date + timedelta(days=1)
     for item in plan.items:
         if item.action == RolloverAction.NO_SECTION:
@@ -700,6 +712,7 @@ def rollover_execute(*, institution_id: int, from_year: int, to_year: int) -> Ro
             enrollment_date=target.start_date, status=Enrollment.Status.ACTIVE, seat_assigned_at=timezone.now(),
             start_date=target.start_date, previous_enrollment=old)
         new.section, new.academic_year = sections[item.target_section_id], target
-        _publish_enrolled(new)
+        person = people.get(new.student_id)
+        _publish_enrolled(new, student_code=person.code if person else None)
         plan.created_enrollment_ids.append(new.pk)
     return plan

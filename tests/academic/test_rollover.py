@@ -62,10 +62,15 @@ def test_rollover_promotes_repeats_and_graduates(school, next_year):
 
 
 def test_rollover_is_idempotent(school, next_year):
-    EnrollmentFactory(section=school.s5a, student_id=1)
+    student = school.students[0]
+    EnrollmentFactory(section=school.s5a, student_id=student.pk)
     EnrollmentFactory(section=school.s5b, student_id=2)
     first = _run(school)
     assert len(first.created_enrollment_ids) == 2
+    payload = OutboxEvent.objects.get(event_type="student.enrolled", envelope__payload__studentUserId=student.pk)
+    assert payload.envelope["payload"]["studentCode"] == student.code
+    assert payload.envelope["payload"]["sectionCode"] == "SEC-2027-6A"
+    assert payload.envelope["payload"]["academicYearId"] == "2027"
     count = Enrollment.objects.count()
     second = _run(school)
     assert second.items == [] and second.created_enrollment_ids == []
