@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.grades.models import CompetencyLevel, ComponentKind, EvaluationComponent, EvaluationPlan, GradeHistory
 
 
+@extend_schema_field({"oneOf": [{"type": "number"}, {"type": "string"}], "example": "15.5"})
 class ValueField(serializers.Field):
     """Accepts a JSON number or string; the scale decides (in the service) what is valid."""
 
