@@ -22,13 +22,21 @@ class ExceptionRowSerializer(serializers.Serializer):
         return attrs
 
 
-class MarkPresentSerializer(serializers.Serializer):
+class MarkPresentInputSerializer(serializers.Serializer):
+    """What the view parses: rows stay dicts here and are validated one by one, so errors name the row."""
+
     sectionId = serializers.IntegerField(min_value=1)
     date = serializers.DateField()
     sessionNumber = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
                                              max_value=16)
     exceptions = serializers.ListField(child=serializers.DictField(), required=False, default=list,
                                        max_length=500)
+
+
+class MarkPresentSerializer(MarkPresentInputSerializer):
+    """The documented request shape; rows are validated one by one so errors can name the row."""
+
+    exceptions = ExceptionRowSerializer(many=True, required=False)
 
 
 class MarkingResultSerializer(serializers.Serializer):

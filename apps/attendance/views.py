@@ -20,6 +20,7 @@ from apps.attendance.serializers import (
     JustificationCreateSerializer,
     JustificationSerializer,
     MarkingResultSerializer,
+    MarkPresentInputSerializer,
     MarkPresentSerializer,
     RecordSerializer,
     ReviewSerializer,
@@ -52,7 +53,7 @@ def _scope(request: Request) -> dict:
     students = visible_student_ids(principal)
     if students is None:
         return {}
-    if principal.user_type == "TEACHER":
+    if principal is not None and principal.user_type == "TEACHER":
         return {"student_ids": students, "section_ids": visible_section_ids(principal)}
     return {"student_ids": students}
 
@@ -83,7 +84,7 @@ class MarkPresentView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        body = MarkPresentSerializer(data=request.data)
+        body = MarkPresentInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         if not can_act_on_section(principal_of(request.user), data["sectionId"]):
