@@ -390,6 +390,8 @@ def enrollment_open(*, student_id: int, section_id: int, enrollment_type: str, e
     year = section.academic_year
     if year.status == AcademicYear.Status.CLOSED:
         raise BusinessRuleViolation(_("The academic year is closed."), code="academic_year_closed")
+    if enrollment_date > year.end_date:
+        raise ValidationFailed(fields={"enrollment_date": [_("The date is after the end of the academic year.")]})
     if Enrollment.objects.filter(student_id=student_id, academic_year=year, status__in=Enrollment.OPEN_STATUSES).exists():
         raise _already_enrolled(student_id, year)
     try:

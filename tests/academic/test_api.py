@@ -214,6 +214,9 @@ def test_withdraw_and_promotion_decision(school, client_for, staff):
     client = client_for(staff["SECRETARY"])
     missing_reason = client.post(f"{API}/enrollments/{enrollment.pk}/withdraw", {}, format="json")
     assert missing_reason.status_code == 400
+    unknown = client.post(f"{API}/enrollments/{enrollment.pk}/promotion-decision", {"promotion_decision": "MAYBE"},
+                          format="json")
+    assert unknown.status_code == 400 and "promotion_decision" in unknown.json()["error"]["details"]["fields"]
     decided = client.post(f"{API}/enrollments/{enrollment.pk}/promotion-decision", {"promotion_decision": "REPEATS"},
                           format="json")
     assert decided.json()["promotion_decision"] == "REPEATS"

@@ -262,6 +262,9 @@ def test_open_refuses_unknown_section_and_closed_year(school):
     with pytest.raises(ValidationFailed):
         services.enrollment_open(student_id=1, section_id=school.s5a.pk, enrollment_type="NOPE",
                                  enrollment_date=D(2026, 3, 2), previous_institution=None, saga_id=None)
+    with pytest.raises(ValidationFailed):
+        services.enrollment_open(student_id=1, section_id=school.s5a.pk, enrollment_type="REGULAR",
+                                 enrollment_date=D(2027, 1, 5), previous_institution=None, saga_id=None)
     services.academic_year_close(academic_year_id=school.year.pk)
     with pytest.raises(BusinessRuleViolation):
         services.enrollment_open(student_id=1, section_id=school.s5a.pk, enrollment_type="REGULAR",
