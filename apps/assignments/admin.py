@@ -3,6 +3,7 @@ the workload limits, and a weekly timetable (day × time grid) per section and p
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,6 +13,94 @@ from django.utils.translation import gettext_lazy as _
 from apps.assignments import selectors, services
 from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssignment, TeacherWorkload, WorkloadLimit
 from common.errors import DomainError
+
+
+def _describe(exc: DomainError) -> str:
+    conflicts = exc.details.get("conflicts") or []
+    names = "; ".join(
+        f"#{c['block_id']} ({', '.join(c['kinds'])}) {c['start_time']}–{c['end_time']} {c['room']}".strip()
+        for c in conflicts)
+    return f"{exc.message} {names}".strip()
+
+
+class ServiceAddForm(forms.ModelForm):
+    """An admin add form whose clean() runs the context's service (all its rules and events) and keeps
+    the created object; a refusal becomes a form error and nothing is written."""
+
+    def create(self, data: dict, actor_id: int | None):
+        raise NotImplementedError
+
+    def _post_clean(self):
+        super()._post_clean()  # field and model validation first: the service runs only on clean input
+        if self.errors:
+            return
+        try:
+            self.created = self.create(self.cleaned_data, getattr(self, "actor_id", None))
+        except DomainError as exc:
+            fields = {k: v for k, v in (exc.details.get("fields") or {}).items() if k in self.fields}
+            for field, errors in fields.items():
+                self.add_error(field, errors)
+            if not fields:
+                self.add_error(None, _describe(exc))
+
+
+class AssignmentAddForm(ServiceAddForm):
+    class Meta:
+        model = TeacherAssignment
+        fields = ("teacher_id", "course_id", "section_id")
+
+    def create(self, data, actor_id):
+        return services.assignment_create(teacher_id=data["teacher_id"], course_id=data["course_id"],
+                                          section_id=data["section_id"], actor_id=actor_id)
+
+
+class ScheduleBlockAddForm(ServiceAddForm):
+    class Meta:
+        model = ScheduleBlock
+        fields = ("assignment", "day_of_week", "start_time", "end_time", "room")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].queryset = TeacherAssignment.objects.filter(is_active=True)
+
+    def create(self, data, actor_id):
+        return services.schedule_block_create(assignment_id=data["assignment"].pk, day_of_week=data["day_of_week"],
+                                              start_time=data["start_time"], end_time=data["end_time"],
+                                              room=data.get("room") or "", actor_id=actor_id)
+
+
+class ServiceAddMixin:
+    """Add through the service (ServiceAddForm); rows are never edited in place afterwards."""
+
+    add_form: type[ServiceAddForm]
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser or request.user.user_type in {"ADMIN", "DIRECTOR"}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor_id = request.user.pk
+        return form
+
+    def get_fields(self, request, obj=None):
+        return list(self.add_form.Meta.fields) if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else super().get_readonly_fields(request, obj)
+
+    def get_inlines(self, request, obj=None):
+        return () if obj is None else super().get_inlines(request, obj)
+
+    def save_form(self, request, form, change):
+        return form.created
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Already written by the service in the form's clean()."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """Nothing related to save."""
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,7 +127,8 @@ class ScheduleBlockInline(admin.TabularInline):
 
 
 @admin.register(TeacherAssignment)
-class TeacherAssignmentAdmin(ReadOnlyAdmin):
+class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
+    add_form = AssignmentAddForm
     list_display = ("id", "teacher_id", "course_id", "section_id", "academic_year_id", "is_active", "assigned_at",
                     "timetable_links")
     list_filter = ("is_active", "academic_year_id", "section_id", "teacher_id", "institution_id")
@@ -110,7 +200,8 @@ class TeacherAssignmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ScheduleBlock)
-class ScheduleBlockAdmin(ReadOnlyAdmin):
+class ScheduleBlockAdmin(ServiceAddMixin, ReadOnlyAdmin):
+    add_form = ScheduleBlockAddForm
     list_display = ("id", "day_of_week", "start_time", "end_time", "room", "teacher_id", "section_id", "course_id",
                     "academic_year_id")
     list_filter = ("academic_year_id", "day_of_week", "section_id", "teacher_id", "room")

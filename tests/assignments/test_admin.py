@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 
 from apps.assignments import services
-from apps.assignments.models import TeacherAssignment
-from tests.users.factories import StaffFactory
+from apps.assignments.models import ScheduleBlock, TeacherAssignment
+from events.models import OutboxEvent
+from tests.users.factories import StaffFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,33 @@ def test_the_remove_action_goes_through_the_service(booked, admin_client_for):
 
     assignment = TeacherAssignment.objects.get(pk=booked["assignment"].pk)
     assert not assignment.is_active and not assignment.blocks.exists()
+
+
+def test_staff_assign_and_book_in_the_admin_through_the_services(school, admin_client_for):
+    client = admin_client_for(StaffFactory(is_superuser=True))
+
+    added = client.post("/admin/assignments/teacherassignment/add/", {
+        "teacher_id": school["teachers"][0].pk, "course_id": school["courses"][0].pk,
+        "section_id": school["section"].pk})
+    assignment = TeacherAssignment.objects.get()
+    booked = client.post("/admin/assignments/scheduleblock/add/", {
+        "assignment": assignment.pk, "day_of_week": 1, "start_time": "08:00", "end_time": "09:00", "room": "Lab"})
+    clash = client.post("/admin/assignments/scheduleblock/add/", {
+        "assignment": assignment.pk, "day_of_week": 1, "start_time": "08:30", "end_time": "09:30", "room": ""})
+
+    assert added.status_code == 302 and booked.status_code == 302
+    assert assignment.academic_year_id == school["section"].academic_year_id
+    assert clash.status_code == 200 and "08:00–09:00" in clash.content.decode()
+    assert ScheduleBlock.objects.count() == 1
+    assert OutboxEvent.objects.filter(event_type="schedule.conflict.detected").count() == 1
+
+
+def test_the_admin_add_form_shows_a_refusal_and_writes_nothing(school, admin_client_for):
+    client = admin_client_for(StaffFactory(is_superuser=True))
+    student = StudentFactory(institution_id=1)
+
+    response = client.post("/admin/assignments/teacherassignment/add/", {
+        "teacher_id": student.pk, "course_id": school["courses"][0].pk, "section_id": school["section"].pk})
+
+    assert response.status_code == 200 and not TeacherAssignment.objects.exists()
+    assert response.context["adminform"].form.non_field_errors()
