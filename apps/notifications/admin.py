@@ -91,10 +91,13 @@ class BulkSendAdmin(admin.ModelAdmin):
     search_fields = ["subject", "template_key", "=requested_by_id"]
     readonly_fields = ["progress"]
 
+    def get_queryset(self, request):
+        return selectors.bulk_sends_with_counts()
+
     @admin.display(description=_("progress"))
     def progress(self, obj):
-        p = selectors.bulk_progress(bulk_id=obj.pk)
-        return _("%(sent)s sent, %(failed)s failed, %(pending)s pending of %(total)s") % p
+        return _("%(sent)s sent, %(failed)s failed, %(pending)s pending of %(total)s") % {
+            "sent": obj.sent_count, "failed": obj.failed_count, "pending": obj.pending_count, "total": obj.total}
 
     def has_add_permission(self, request):
         return False

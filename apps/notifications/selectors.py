@@ -65,6 +65,15 @@ def bulk_progress(*, bulk_id: int) -> dict:
     return {"bulk": bulk, "total": bulk.total, **counts}
 
 
+def bulk_sends_with_counts() -> QuerySet[BulkSend]:
+    """Bulk sends annotated with sent_count / failed_count / pending_count (one query for a list)."""
+    return BulkSend.objects.annotate(
+        sent_count=Count("messages", filter=Q(messages__status__in=DONE_OK_STATUSES)),
+        failed_count=Count("messages", filter=Q(messages__status=MessageStatus.FAILED)),
+        pending_count=Count("messages", filter=Q(messages__status__in=PENDING_STATUSES)),
+    )
+
+
 def delivery_stats(*, since: datetime | None, until: datetime | None) -> list[dict]:
     """Per channel: requested, sent, delivered, failed, pending and the delivery rate
     delivered / (delivered + failed) (None when nothing finished) for messages created in the range."""

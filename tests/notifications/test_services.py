@@ -190,3 +190,17 @@ def test_admin_message_list_filters(client):
     MessageFactory(channel="EMAIL", to_address="z@example.pe", status=MessageStatus.FAILED)
     response = client.get("/admin/notifications/message/?channel__exact=EMAIL&status__exact=FAILED")
     assert response.status_code == 200 and "z@example.pe" in response.content.decode()
+
+
+def test_admin_bulk_list_shows_progress_in_bounded_queries(client, django_assert_max_num_queries):
+    from apps.notifications.models import BulkSend
+
+    client.force_login(StaffFactory(is_superuser=True))
+    for i in range(4):
+        bulk = BulkSend.objects.create(requested_by_id=1, subject=f"s{i}", body="b", channels=["INAPP"], total=2)
+        MessageFactory(bulk=bulk, status=MessageStatus.DELIVERED)
+        MessageFactory(bulk=bulk, status=MessageStatus.REQUESTED)
+    with django_assert_max_num_queries(12):
+        response = client.get("/admin/notifications/bulksend/")
+    assert response.status_code == 200
+    assert response.content.decode().count("1 sent, 0 failed, 1 pending of 2") == 4
