@@ -6,6 +6,8 @@ BIN=.venv/bin
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 export TEST_DATABASE_NAME="${TEST_DATABASE_NAME:-test_prs1}"
 export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+# The Celery broker gets a database of its own: clearing the cache must never drop queued tasks.
+export CELERY_BROKER_URL="${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/14}"
 export CACHE_KEY_PREFIX="prs1-test-$$"
 export CELERY_TASK_ALWAYS_EAGER=true
 export CELERY_TASK_DEFAULT_QUEUE="prs1-test-$$"

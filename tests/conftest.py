@@ -6,14 +6,22 @@ import pytest
 from rest_framework.test import APIClient
 
 
+def _clear_cache() -> None:
+    # Only this run's keys (KEY_PREFIX is per run): a FLUSHDB would hit parallel runs too.
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     # Set up first so it is torn down last, after any settings override is undone.
-    from django.core.cache import cache
-
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 @pytest.fixture(autouse=True)

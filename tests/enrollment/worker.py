@@ -61,7 +61,8 @@ class Worker:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
-        self.log.unlink(missing_ok=True)
+        if not os.environ.get("KEEP_WORKER_LOGS"):
+            self.log.unlink(missing_ok=True)
 
 
 @contextmanager
