@@ -43,7 +43,7 @@ def seed(school: dict) -> None:
     if User.objects.filter(username=MARKER).exists():
         _fill(school)
         return
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security
     password = make_password(DEMO_PASSWORD)
     documents = iter(rng.sample(range(10_000_000, 79_999_999), 200))
     people: list[User] = []

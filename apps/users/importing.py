@@ -115,9 +115,10 @@ def _date(value, column: str) -> date | None:
 
 def _document(row: dict, prefix: str) -> tuple[str, str]:
     doc_type = (_text(row.get(f"{prefix}document_type")) or DocumentType.DNI).upper()
-    number = _text(row.get(f"{prefix}document_number")).upper()
-    if doc_type == DocumentType.DNI and number.isdigit() and len(number) < 8:
-        number = number.zfill(8)  # spreadsheets drop a DNI's leading zeros
+    raw = row.get(f"{prefix}document_number")
+    number = _text(raw).upper()
+    if doc_type == DocumentType.DNI and isinstance(raw, int | float) and len(number) < 8:
+        number = number.zfill(8)  # a number cell of a spreadsheet drops a DNI's leading zeros
     return doc_type, number
 
 

@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -86,7 +87,7 @@ def test_split_dates_covers_the_span_without_gaps():
     spans = services.split_dates(start, end, 4)
 
     assert spans[0][0] == start and spans[-1][1] == end
-    for (_, prev_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+    for (_, prev_end), (next_start, _) in pairwise(spans):
         assert next_start == prev_end + timedelta(days=1)
     lengths = [(e - s).days + 1 for s, e in spans]
     assert max(lengths) - min(lengths) <= 1
