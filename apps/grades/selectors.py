@@ -99,6 +99,8 @@ def student_period_report(*, student_id: int, period_id: int) -> StudentPeriodRe
         Prefetch("entries", queryset=GradeEntry.objects.only(
             "id", "record_id", "component_id", "numeric_value", "literal_value")),
         "competency_evaluations").order_by("id"))
+    # A student moved to another section during the period has a record per stay: report the latest.
+    records = list({r.course_id: r for r in records}.values())
     section_ids = tuple(sorted({r.section_id for r in records}))
     course_ids = {r.course_id for r in records}
     plans: dict[tuple[int, int | None], EvaluationPlan] = {}

@@ -320,3 +320,15 @@ def test_competency_evaluation_upserts_and_emits(term):
     with pytest.raises(ValidationFailed):
         services.competency_evaluate(actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
                                      competency="Resuelve problemas de cantidad", level="E")
+
+
+def test_report_shows_the_latest_stay_after_a_transfer(term, school):
+    from apps.grades import selectors
+
+    new_section = school.add_section(name="3B")
+    school.section_courses[new_section] = [term["course"]]
+    services.grade_record(actor=None, student_id=101, component_id=term["components"][0], value="12")
+    school.enroll(101, new_section)
+    report = selectors.student_period_report(student_id=101, period_id=term["p2"])
+    assert [(c.course_id, c.section_id) for c in report.courses] == [(term["course"], new_section)]
+    assert report.courses[0].components[0].value is None  # grades of the new stay start empty
