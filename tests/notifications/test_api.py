@@ -245,3 +245,22 @@ def test_endpoints_are_in_the_openapi_schema(client_for):
                  "/api/v1/notifications/inbox/unread-count", "/api/v1/notifications/bulk/{bulk_id}",
                  "/api/v1/notifications/webhooks/sms"]:
         assert path in schema["paths"], path
+
+
+def test_bulk_counts_failed_messages_and_completes(client_for, sms_provider, django_capture_on_commit_callbacks):
+    sms_provider.mode = "error400"
+    person = GuardianFactory(phone="+51987000070")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(StaffFactory()).post(SEND, {"user_ids": [person.pk], "subject": "S", "body": "B",
+                                                           "channels": ["SMS", "INAPP"]}, format="json")
+    progress = client_for(StaffFactory()).get(response.json()["progress_url"]).json()
+    assert (progress["status"], progress["total"], progress["sent"], progress["failed"]) == ("COMPLETED", 2, 1, 1)
+    event = OutboxEvent.objects.get(event_type="bulk.notification.completed")
+    assert (event.envelope["payload"]["sent"], event.envelope["payload"]["failed"]) == (1, 1)
+
+
+def test_webhook_accepts_the_sha256_prefixed_signature(api_client):
+    message = _sent_sms()
+    fields = {"MessageSid": message.provider_message_id, "MessageStatus": "failed"}
+    signature = "sha256=" + services.webhook_signature(urllib.parse.urlencode(fields).encode())
+    assert _post_webhook(api_client, fields, signature=signature).json() == {"result": "failed"}
