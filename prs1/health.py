@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 
 def _check_database() -> None:
@@ -23,11 +24,9 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
-    from prs1.celery import app
-
     if settings.CELERY_BROKER_URL.startswith("memory://"):
         return  # embedded default: tasks run eagerly in-process
-    with app.connection_for_write() as conn:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
         conn.ensure_connection(max_retries=1, timeout=1)
 
 

@@ -33,11 +33,8 @@ def test_readiness_is_503_naming_redis_cache_when_redis_is_unreachable(client):
     assert "ConnectionInterrupted" in body["checks"]["cache"] or "Connection" in body["checks"]["cache"]
 
 
-def test_readiness_is_503_naming_the_broker_when_it_is_unreachable(client, monkeypatch):
-    from prs1.celery import app
-
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr("django.conf.settings.CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+def test_readiness_is_503_naming_the_broker_when_it_is_unreachable(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     response = client.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["failed"] == ["broker"]
