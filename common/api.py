@@ -48,8 +48,12 @@ def exception_handler(exc, context):
         response.data = error_body("validation_error", "Invalid input.", {"fields": _flatten(exc.detail)})
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        extra = {}
+        if isinstance(detail, dict) and "detail" in detail:  # e.g. simplejwt's InvalidToken
+            extra = {key: value for key, value in detail.items() if key not in {"detail", "code"}}
+            detail = detail["detail"]
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        response.data = error_body(str(code), str(detail))
+        response.data = error_body(str(code), str(detail), extra)
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         response["Retry-After"] = str(int(exc.wait))
     return response

@@ -227,6 +227,9 @@ SIMPLE_JWT = {
 
 # Login throttling per the seed's gateway plugin: 5/minute and 20/hour.
 LOGIN_RATE_LIMITS = env.list("LOGIN_RATE_LIMITS", default=["5/m", "20/h"])
+# Reverse proxies in front of the app, for the client address in X-Forwarded-For (docs/auth.md).
+# Unset: the socket address (a client-sent X-Forwarded-For is not trusted by the login limits).
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=None)
 RATELIMIT_USE_CACHE = "default"
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"])

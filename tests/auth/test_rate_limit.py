@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from prometheus_client import REGISTRY
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -27,7 +29,23 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
+def throttle_cache(monkeypatch, settings):
+    """The throttles' own Redis keyspace for this test. Parallel test runs share the test Redis
+    database and flush it between tests (cache.clear()), which would wipe counters mid-test."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    from django_redis.cache import RedisCache
+
+    location = settings.REDIS_URL.rsplit("/", 1)[0] + "/14"
+    cache = RedisCache(location, {"KEY_PREFIX": f"auth-throttle-{uuid.uuid4().hex}"})
+    monkeypatch.setattr(LoginRateThrottle, "cache", cache)
+    yield cache
+    cache.delete_pattern("*")
+
+
+@pytest.fixture
+def clock(monkeypatch, throttle_cache) -> Clock:
     clock = Clock()
     monkeypatch.setattr(LoginRateThrottle, "timer", staticmethod(clock))
     return clock
@@ -124,6 +142,17 @@ def test_the_limits_come_from_settings(api_client, clock, settings):
     teacher = TeacherFactory()
 
     assert [login(api_client, teacher.username).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_counters_and_their_lock_live_in_redis(api_client, clock, throttle_cache):
+    if throttle_cache is None:
+        pytest.skip("no Redis configured")
+    for _ in range(5):
+        login(api_client, "someone")
+
+    keys = throttle_cache.keys("auth:login:*")
+    assert len(keys) == 4  # address and username × minute and hour
+    assert not [key for key in keys if key.endswith(":lock")]  # locks are released
 
 
 def test_refresh_is_not_login_limited(api_client, clock, tokens_for):

@@ -61,7 +61,9 @@ def test_bad_tokens_are_rejected_on_a_protected_endpoint(teacher_tokens, case):
     response = bearer(token).get("/api/v1/auth/me")
 
     assert response.status_code == 401
-    assert "error" in response.json()
+    error = response.json()["error"]
+    assert error["code"] == "token_not_valid"
+    assert "ErrorDetail" not in error["message"]  # a readable message, not a repr
 
 
 @pytest.mark.parametrize("case", sorted(BAD_TOKENS))
