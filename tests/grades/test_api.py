@@ -390,3 +390,10 @@ def test_openapi_documents_the_grades_endpoints(client_for, people):
                  "/api/v1/grades/entries/bulk", "/api/v1/grades/periods/{period_id}/reopen",
                  "/api/v1/grades/evaluation-plans/"):
         assert path in schema["paths"], path
+
+
+def test_report_card_is_translated(people, client_for):
+    student, client = people["students"][0], client_for(people["director"])
+    url = f"{BASE}/student/{student.pk}/period/{people['period']}/report-card"
+    assert "Libreta de notas" in client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Report card" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
