@@ -248,3 +248,35 @@ def test_bad_logout_input_is_400_with_field_errors(teacher_tokens, payload):
 
 def test_the_jwt_secret_is_at_least_256_bits():
     assert len(settings.SIMPLE_JWT["SIGNING_KEY"].encode()) >= 32
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_refreshes_with_one_token_rotate_exactly_once(tokens_for):
+    import threading
+
+    from django.db import connection
+
+    from apps.auth import services
+    from apps.auth.errors import AuthenticationFailed
+
+    tokens = tokens_for(TeacherFactory())
+    barrier, outcomes = threading.Barrier(2), []
+
+    def use_it():
+        try:
+            barrier.wait(timeout=5)
+            outcomes.append(services.refresh_tokens(refresh_token=tokens["refresh"]))
+        except AuthenticationFailed as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=use_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert len(outcomes) == 2
+    assert sorted(isinstance(outcome, str) for outcome in outcomes) == [False, True]
+    assert "token_not_valid" in outcomes
