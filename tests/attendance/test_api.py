@@ -303,3 +303,17 @@ def test_openapi_lists_attendance_endpoints(client_for, director):
     paths = set(schema["paths"])
     assert {"/api/v1/attendance/mark-present", "/api/v1/attendance/student/{student_id}/summary",
             "/api/v1/attendance/sections/{section_id}/day/{day}", "/api/v1/attendance/justifications"} <= paths
+
+
+def test_every_endpoint_refuses_anonymous_and_unprivileged_callers(api_client, client_for, section, students, days):
+    day = days[0].isoformat()
+    urls = [("post", MARK), ("get", reverse("attendance:section-day", args=[section, day])),
+            ("get", reverse("attendance:student-summary", args=[students[0].pk])),
+            ("get", reverse("attendance:records")), ("get", reverse("attendance:justifications")),
+            ("post", reverse("attendance:justifications")), ("get", reverse("attendance:justification-detail", args=[1])),
+            ("post", reverse("attendance:justification-approve", args=[1])),
+            ("post", reverse("attendance:justification-reject", args=[1])), ("get", reverse("attendance:alerts"))]
+    psychologist = client_for(PsychologistFactory())  # no attendance permission at all
+    for method, url in urls:
+        assert getattr(api_client, method)(url, {}, format="json").status_code in (401, 403), url
+        assert getattr(psychologist, method)(url, {}, format="json").status_code == 403, url
