@@ -587,7 +587,8 @@ def period_average_calculate(*, actor, student_id: int, course_id: int, period_i
             previous_result = _average_of(previous, previous_scale)
         if previous_result is not None:
             threshold = Decimal(str(institution.performance_alert_rules(institution_id=section.institution_id).drop_threshold))
-            if previous_result.points - result.points >= threshold:
+            drop = previous_result.points - result.points
+            if drop > 0 and drop >= threshold:
                 reasons.append((PerformanceAlert.Reason.DROP, previous_result.average))
     emitted = []
     for reason, previous_average in reasons:
