@@ -39,7 +39,7 @@ class ValidateTokenOut(Schema):
     userId: int | None = Field(None, examples=[42])
     userType: str | None = Field(None, examples=["TEACHER"])
     expiresAt: datetime | None = Field(None, examples=["2026-03-02T13:15:00Z"])
-    reason: str | None = Field(None, description="Why the token is not valid: expired, invalid_signature, "
+    reason: str | None = Field(None, description="Why the token is not valid: expired, not_yet_valid, invalid_signature, "
                                "invalid_audience, invalid_issuer, invalid_algorithm, missing_claim:<claim>, malformed, "
                                "wrong_token_type, invalid_subject, user_not_found, user_inactive.", examples=[None])
 

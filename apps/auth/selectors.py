@@ -64,6 +64,8 @@ def validate_token(*, token: str) -> TokenValidation:
         return TokenValidation(valid=False, reason="invalid_issuer")
     except jwt.InvalidSignatureError:
         return TokenValidation(valid=False, reason="invalid_signature")
+    except jwt.ImmatureSignatureError:
+        return TokenValidation(valid=False, reason="not_yet_valid")
     except jwt.InvalidAlgorithmError:
         return TokenValidation(valid=False, reason="invalid_algorithm")
     except jwt.MissingRequiredClaimError as exc:

@@ -17,6 +17,8 @@ class RefreshSerializer(serializers.Serializer):
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=4096, label=_("refresh token"),
                                     help_text=_("The refresh token to revoke (the caller's own)."))
+    all_sessions = serializers.BooleanField(default=False, label=_("all sessions"),
+                                            help_text=_("Also revoke every other session of the caller."))
 
 
 class ProfileSerializer(serializers.Serializer):

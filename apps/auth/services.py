@@ -129,9 +129,10 @@ def refresh_tokens(*, refresh_token: str) -> TokenPair:
     return tokens
 
 
-def logout(*, principal: Principal, refresh_token: str) -> None:
-    """Revoke the caller's refresh token. Logging out with an already revoked token is a no-op;
-    a token that is not the caller's is refused."""
+def logout(*, principal: Principal, refresh_token: str, all_sessions: bool = False) -> int:
+    """Revoke the caller's refresh token (with `all_sessions`, every unexpired refresh token of
+    theirs: "log out everywhere"). Logging out with an already revoked token is a no-op; a token
+    that is not the caller's is refused. Returns how many tokens were revoked now."""
     invalid = {"refresh": [str(_("The refresh token is invalid or expired."))]}
     try:
         payload = token_backend.decode(refresh_token)  # signature, exp, iss, aud
@@ -147,5 +148,15 @@ def logout(*, principal: Principal, refresh_token: str) -> None:
             defaults={"user_id": principal.user_id, "token": refresh_token, "created_at": timezone.now(),
                       "expires_at": datetime_from_epoch(payload["exp"])},
         )
-        BlacklistedToken.objects.get_or_create(token=outstanding)
-    logger.info("auth.logout user_id=%s jti=%s", principal.user_id, payload[api_settings.JTI_CLAIM])
+        _blacklisted, revoked_now = BlacklistedToken.objects.get_or_create(token=outstanding)
+        revoked = int(revoked_now)
+        if all_sessions:
+            others = (OutstandingToken.objects.filter(user_id=principal.user_id, expires_at__gt=timezone.now(),
+                                                      blacklistedtoken__isnull=True)
+                      .exclude(pk=outstanding.pk).values_list("pk", flat=True))
+            created = BlacklistedToken.objects.bulk_create([BlacklistedToken(token_id=pk) for pk in others],
+                                                           ignore_conflicts=True)
+            revoked += len(created)
+    logger.info("auth.logout user_id=%s jti=%s all_sessions=%s revoked=%s", principal.user_id,
+                payload[api_settings.JTI_CLAIM], all_sessions, revoked)
+    return revoked

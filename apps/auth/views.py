@@ -135,7 +135,8 @@ class LogoutView(APIView):
 
     @extend_schema(
         operation_id="auth_logout",
-        summary=_("Log out: revoke the caller's refresh token (the access token lapses within 15 minutes)"),
+        summary=_("Log out: revoke the caller's refresh token, or all their sessions (access tokens lapse within "
+                  "15 minutes)"),
         request=LogoutSerializer,
         responses={
             204: OpenApiResponse(description=_("Revoked (also when it already was).")),
@@ -146,13 +147,16 @@ class LogoutView(APIView):
                                      "token_not_owned", "This refresh token belongs to another user."),
                                      response_only=True, status_codes=["403"])]),
         },
-        examples=[OpenApiExample("Logout", value={"refresh": _EXAMPLE_REFRESH}, request_only=True)],
+        examples=[OpenApiExample("Logout", value={"refresh": _EXAMPLE_REFRESH}, request_only=True),
+                  OpenApiExample("Log out everywhere", value={"refresh": _EXAMPLE_REFRESH, "all_sessions": True},
+                                 request_only=True)],
         tags=["auth"],
     )
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.logout(principal=principal_of(request.user), refresh_token=serializer.validated_data["refresh"])
+        services.logout(principal=principal_of(request.user), refresh_token=serializer.validated_data["refresh"],
+                        all_sessions=serializer.validated_data["all_sessions"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -41,6 +41,7 @@ BAD_TOKENS = {
     "no_audience": (lambda u, good: forge(claims(u, aud=None)), "missing_claim:aud"),
     "no_subject": (lambda u, good: forge(claims(u, sub=None)), "missing_claim:sub"),
     "no_expiry": (lambda u, good: forge(claims(u, exp=None)), "missing_claim:exp"),
+    "issued_in_the_future": (lambda u, good: forge(claims(u, iat=int(time.time()) + 3600)), "not_yet_valid"),
     "alg_none": (lambda u, good: forge(claims(u), key="", algorithm="none"), "invalid_algorithm"),
     "refresh_as_access": (lambda u, good: forge(claims(u, token_type="refresh")), "wrong_token_type"),
     "garbage": (lambda u, good: "not-a-jwt", "malformed"),
@@ -214,6 +215,20 @@ def test_logout_revokes_the_refresh_token(api_client, teacher_tokens):
     assert logout(tokens["access"], tokens["refresh"]).status_code == 204  # idempotent
 
 
+def test_logout_everywhere_revokes_every_session_of_the_caller_only(api_client, tokens_for):
+    teacher, other = TeacherFactory(), TeacherFactory()
+    phone, laptop = tokens_for(teacher, ip="10.7.0.1"), tokens_for(teacher, ip="10.7.0.2")
+    someone_else = tokens_for(other, ip="10.7.0.3")
+
+    response = bearer(laptop["access"]).post("/api/v1/auth/logout", {"refresh": laptop["refresh"], "all_sessions": True},
+                                             format="json")
+
+    assert response.status_code == 204
+    assert refresh(api_client, phone["refresh"]).status_code == 401
+    assert refresh(api_client, laptop["refresh"]).status_code == 401
+    assert refresh(api_client, someone_else["refresh"]).status_code == 200
+
+
 def test_logout_needs_authentication(api_client, teacher_tokens):
     _teacher, tokens = teacher_tokens
 
@@ -233,16 +248,18 @@ def test_logout_refuses_someone_elses_refresh_token(api_client, tokens_for):
     assert refresh(api_client, theirs["refresh"]).status_code == 200
 
 
-@pytest.mark.parametrize("payload", [{}, {"refresh": ""}, {"refresh": "garbage"}, {"refresh": "ACCESS"}])
+@pytest.mark.parametrize("payload", [{}, {"refresh": ""}, {"refresh": "garbage"}, {"refresh": "ACCESS"},
+                                     {"refresh": "ACCESS", "all_sessions": "perhaps"}])
 def test_bad_logout_input_is_400_with_field_errors(teacher_tokens, payload):
     _teacher, tokens = teacher_tokens
     if payload.get("refresh") == "ACCESS":
-        payload = {"refresh": tokens["access"]}  # an access token is not a refresh token
+        payload = {**payload, "refresh": tokens["access"]}  # an access token is not a refresh token
 
     response = bearer(tokens["access"]).post("/api/v1/auth/logout", payload, format="json")
 
     assert response.status_code == 400
-    assert "refresh" in response.json()["error"]["details"]["fields"]
+    fields = response.json()["error"]["details"]["fields"]
+    assert set(fields) == ({"all_sessions"} if "all_sessions" in payload else {"refresh"})
     assert not BlacklistedToken.objects.exists()
 
 
