@@ -6,7 +6,7 @@ source scripts/stack.sh
 
 if [ -z "${PRS1_PYTEST_ONLY:-}" ]; then  # PRS1_PYTEST_ONLY=1: a developer's quick partial run
   echo "== ruff";                      $BIN/ruff check .
-  echo "== import contracts";          $BIN/lint-imports
+  echo "== import contracts";          $BIN/lint-imports --no-cache
   echo "== manage.py check";           $BIN/python manage.py check --fail-level WARNING
   echo "== makemigrations --check";    $BIN/python manage.py makemigrations --check --dry-run
 fi
