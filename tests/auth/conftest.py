@@ -1,54 +1,25 @@
-"""Auth tests: the users context's providers (credentials, user_summary, guardian_student_ids).
-
-The real providers are used when the users context has registered them; until then (or for a
-provider it does not register) a stand-in with the same contract reads the user model. The
-registry is copied per test, so tests that register fakes leave no trace.
-"""
+"""Auth tests. The users context's real providers (credentials, user_summary, guardian_student_ids,
+registered in its AppConfig) are used; the registry is copied per test, so tests that register
+fakes (assignments' and academic's scope providers) or remove one leave no trace."""
 
 from __future__ import annotations
 
 import jwt
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-
-def _credentials(username, password):
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None or not user.is_active or not user.check_password(password):
-        return None
-    return user.pk
-
-
-def _user_summary(user_id):
-    user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None:
-        return None
-    return {"id": user.pk, "user_type": user.user_type, "institution_id": user.institution_id,
-            "is_active": user.is_active, "is_superuser": user.is_superuser, "code": user.code,
-            "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
-            "email": user.email}
-
-
-def _guardian_student_ids(user_id):
-    from apps.users.models import GuardianLink
-
-    return list(GuardianLink.objects.filter(guardian_id=user_id).values_list("student_id", flat=True))
-
-
-USERS_STAND_INS = {"credentials": _credentials, "user_summary": _user_summary,
-                   "guardian_student_ids": _guardian_student_ids}
+USERS_PROVIDERS = ("credentials", "user_summary", "guardian_student_ids")
 
 
 @pytest.fixture(autouse=True)
 def providers(monkeypatch):
-    """The provider registry for this test (a copy): real providers, stand-ins where missing."""
+    """The provider registry for this test (a copy of the one the contexts registered)."""
     from apps.auth import contracts
 
     registry = dict(contracts._providers)
-    for name, fn in USERS_STAND_INS.items():
-        registry.setdefault(name, fn)
+    missing = [name for name in USERS_PROVIDERS if name not in registry]
+    assert not missing, f"the users context did not register {missing}"
     monkeypatch.setattr(contracts, "_providers", registry)
     return registry
 
