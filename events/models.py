@@ -10,11 +10,12 @@ class OutboxEvent(models.Model):
     """An event recorded in the same transaction as the state change that caused it."""
 
     event_id = models.UUIDField(primary_key=True, verbose_name=_("event id"))
-    event_type = models.CharField(_("event type"), max_length=64, db_index=True)
+    # Few indexes on purpose: every index costs the relay's "mark published" UPDATE (see docs/events.md).
+    event_type = models.CharField(_("event type"), max_length=64)
     event_version = models.CharField(_("event version"), max_length=8)
     topic = models.CharField(_("topic"), max_length=64)
     aggregate_type = models.CharField(_("aggregate type"), max_length=64)
-    aggregate_id = models.CharField(_("aggregate id"), max_length=64, db_index=True)
+    aggregate_id = models.CharField(_("aggregate id"), max_length=64)
     correlation_id = models.CharField(_("correlation id"), max_length=100, db_index=True)
     envelope = models.JSONField(_("envelope"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)

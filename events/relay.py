@@ -62,6 +62,9 @@ class BatchResult:
     published: int = 0
     failed: int = 0
     seconds: float = 0.0
+    claim_seconds: float = 0.0  # the claim query
+    publish_seconds: float = 0.0  # encode + produce + wait for every delivery report
+    mark_seconds: float = 0.0  # the UPDATEs and the commit
 
 
 @dataclass
@@ -69,10 +72,16 @@ class RelayStats:
     batches: list[float] = field(default_factory=list)
     published: int = 0
     failed: int = 0
+    claim_seconds: float = 0.0
+    publish_seconds: float = 0.0
+    mark_seconds: float = 0.0
 
     def add(self, result: BatchResult) -> None:
         if result.claimed:
             self.batches.append(result.seconds)
+            self.claim_seconds += result.claim_seconds
+            self.publish_seconds += result.publish_seconds
+            self.mark_seconds += result.mark_seconds
         self.published += result.published
         self.failed += result.failed
 
@@ -117,14 +126,24 @@ class Relay:
         result = BatchResult()
         with transaction.atomic():
             with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    # Losing the last marks in a database crash only re-sends those events (at least once);
+                    # not waiting for the WAL flush at each batch commit roughly halves the marking cost.
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 cursor.execute(self.claim_sql(), [timezone.now(), self.batch_size])
                 rows = cursor.fetchall()
             result.claimed = len(rows)
+            claimed_at = time.perf_counter()
+            result.claim_seconds = claimed_at - started
             if rows:
                 delivered, failures = self._publish(rows)
+                published_at = time.perf_counter()
+                result.publish_seconds = published_at - claimed_at
                 self._mark(rows, delivered, failures)
                 result.published, result.failed = len(delivered), len(failures)
         result.seconds = time.perf_counter() - started
+        if rows:
+            result.mark_seconds = result.seconds - result.claim_seconds - result.publish_seconds
         self.stats.add(result)
         return result
 
@@ -169,8 +188,14 @@ class Relay:
     def _mark(self, rows: list[tuple], delivered: list[tuple], failures: dict) -> None:
         now = timezone.now()
         if delivered:
-            OutboxEvent.objects.filter(event_id__in=[row[0] for row in delivered]).update(
-                published_at=now, last_error="", next_attempt_at=None)
+            ids = [row[0] for row in delivered]
+            if connection.vendor == "postgresql":  # one array parameter: no 5,000-placeholder statement
+                with connection.cursor() as cursor:
+                    cursor.execute("UPDATE events_outboxevent SET published_at = %s, last_error = '', "
+                                   "next_attempt_at = NULL WHERE event_id = ANY(%s)", [now, ids])
+            else:
+                OutboxEvent.objects.filter(event_id__in=ids).update(published_at=now, last_error="",
+                                                                   next_attempt_at=None)
             for topic in {row[3] for row in delivered}:
                 metrics.OUTBOX_PUBLISHED.labels(topic).inc(sum(1 for row in delivered if row[3] == topic))
         if failures:

@@ -121,7 +121,7 @@ def test_relay_killed_mid_batch_and_restarted_loses_nothing(kafka_env):
     assert 0 < left < 3000
 
     restarted = start_relay(servers, prefix, "--once", "--batch-size", "500")
-    out, err = restarted.communicate(timeout=60)
+    _out, err = restarted.communicate(timeout=60)
     assert restarted.returncode == 0, err
 
     assert pending_count() == 0
