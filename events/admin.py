@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from events.models import DeadLetter, InboxDelivery, OutboxEvent
 
@@ -30,3 +32,18 @@ class DeadLetterAdmin(ReadOnlyAdmin):
     list_display = ("event_type", "handler", "attempts", "created_at", "resolved_at")
     list_filter = ("event_type", "handler", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("event_id", "handler")
+    actions = ["redrive_selected"]
+
+    @admin.action(description=_("Re-drive selected dead letters (through the inbox)"))
+    def redrive_selected(self, request, queryset):
+        from events.dead_letters import redrive
+
+        outcomes = [redrive(letter) for letter in queryset.filter(resolved_at__isnull=True)]
+        ok = sum(1 for outcome in outcomes if outcome.ok)
+        if ok:
+            self.message_user(request, ngettext("%d dead letter re-driven.", "%d dead letters re-driven.", ok) % ok,
+                              messages.SUCCESS)
+        for outcome in outcomes:
+            if not outcome.ok:
+                self.message_user(request, _("Dead letter %(id)s still failing: %(error)s")
+                                  % {"id": outcome.letter_id, "error": outcome.error}, messages.ERROR)

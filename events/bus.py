@@ -87,4 +87,5 @@ def dispatch_on_commit(envelope: dict) -> None:
     event_id, event_type = envelope["eventId"], envelope["eventType"]
     for handler in handlers_for(event_type):
         if runs_in_process(handler):
-            transaction.on_commit(lambda h=handler.name: deliver_event.delay(event_id, h))
+            # robust: one handler's failed enqueue (broker hiccup) must not cancel the others' deliveries
+            transaction.on_commit(lambda h=handler.name: deliver_event.delay(event_id, h), robust=True)

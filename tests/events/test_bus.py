@@ -226,3 +226,28 @@ def test_embedded_mode_marks_rows_published_and_the_relay_refuses_to_start(recor
         call_command("relay_outbox", "--once")
     with pytest.raises(CommandError, match="KAFKA_BOOTSTRAP_SERVERS is not set"):
         call_command("kafka_topics")
+
+
+def test_admin_action_redrives_dead_letters(recorder, settings, client):
+    from django.urls import reverse
+
+    from tests.users.factories import UserFactory
+
+    settings.EVENTS_HANDLER_MAX_RETRIES = 0
+    publish_probe(21, fail=True)
+    letter = DeadLetter.objects.get()
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    url = reverse("admin:events_deadletter_changelist")
+
+    client.post(url, {"action": "redrive_selected", "_selected_action": [letter.pk]})
+    letter.refresh_from_db()
+    assert letter.resolved_at is None and letter.attempts == 2  # still failing: kept open, attempt counted
+
+    recorder["healed"] = {21}
+    response = client.post(url, {"action": "redrive_selected", "_selected_action": [letter.pk]}, follow=True)
+
+    assert response.status_code == 200
+    letter.refresh_from_db()
+    assert letter.resolved_at is not None
+    assert InboxDelivery.objects.filter(event_id=letter.event_id).exists()

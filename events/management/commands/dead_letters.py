@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.utils import timezone
 
-from events import bus, inbox
+from events.dead_letters import redrive
 from events.models import DeadLetter
 
 
@@ -70,23 +68,12 @@ class Command(BaseCommand):
             letters = [letter]
         failed = 0
         for letter in letters:
-            try:
-                handler = bus.handler_named(letter.handler)
-            except KeyError:
+            outcome = redrive(letter)
+            if not outcome.ok:
                 failed += 1
-                self.stderr.write(f"{letter.pk}: no handler named {letter.handler}")
+                self.stderr.write(f"{letter.pk}: still failing: {outcome.error}")
                 continue
-            try:
-                ran = inbox.apply(handler, letter.envelope)
-            except Exception as exc:
-                failed += 1
-                DeadLetter.objects.filter(pk=letter.pk).update(
-                    attempts=letter.attempts + 1, error=f"{exc.__class__.__name__}: {exc}"[:5000])
-                self.stderr.write(f"{letter.pk}: still failing: {exc.__class__.__name__}: {exc}")
-                continue
-            with transaction.atomic():
-                DeadLetter.objects.filter(pk=letter.pk).update(resolved_at=timezone.now())
-            self.stdout.write(f"{letter.pk}: {'applied' if ran else 'already applied'}; resolved")
+            self.stdout.write(f"{letter.pk}: {'applied' if outcome.applied_now else 'already applied'}; resolved")
         if failed:
             raise CommandError(f"{failed} of {len(letters)} dead letter(s) still failing")
         self.stdout.write(f"{len(letters)} dead letter(s) re-driven")
