@@ -97,6 +97,31 @@ def _row_errors(exceptions: list[ExceptionRow], roster: set[int]) -> list[dict]:
     return errors
 
 
+def _upsert_records(records: list[AttendanceRecord], *, day: date, session_number: int | None) -> None:
+    """Insert the section's records or update them in place, setting each record's pk.
+
+    PostgreSQL: one INSERT ... ON CONFLICT against the NULLS NOT DISTINCT unique constraint.
+    Other backends (SQLite in the embedded default) cannot target that constraint (SQLite does
+    not create it at all), so update the existing rows and insert the rest; the caller holds the
+    section's lock and SQLite serializes writers, so no other marking interleaves."""
+    if connection.vendor == "postgresql":
+        AttendanceRecord.objects.bulk_create(records, update_conflicts=True,
+                                             unique_fields=["student_id", "date", "session_number"],
+                                             update_fields=UPSERT_FIELDS)
+        return
+    pk_of = dict(AttendanceRecord.objects.filter(student_id__in=[r.student_id for r in records], date=day,
+                                                 session_number=session_number)
+                 .values_list("student_id", "pk"))
+    to_update = [r for r in records if r.student_id in pk_of]
+    for record in to_update:
+        record.pk = pk_of[record.student_id]
+    if to_update:
+        AttendanceRecord.objects.bulk_update(to_update, UPSERT_FIELDS)
+    to_create = [r for r in records if r.student_id not in pk_of]
+    if to_create:
+        AttendanceRecord.objects.bulk_create(to_create)
+
+
 @transaction.atomic
 def attendance_mark_section(*, section_id: int, day: date, exceptions: list[ExceptionRow],
                             marked_by_id: int | None, session_number: int | None = None) -> MarkingResult:
@@ -140,9 +165,7 @@ def attendance_mark_section(*, section_id: int, day: date, exceptions: list[Exce
             institution_id=section.institution_id, date=day, session_number=session_number,
             status=row.status if row else AttendanceStatus.PRESENT, arrival_time=row.arrival_time if row else None,
             note=row.note if row else "", marked_by_id=marked_by_id, marked_at=now, updated_at=now))
-    AttendanceRecord.objects.bulk_create(records, update_conflicts=True,
-                                         unique_fields=["student_id", "date", "session_number"],
-                                         update_fields=UPSERT_FIELDS)
+    _upsert_records(records, day=day, session_number=session_number)
 
     counts = {status: 0 for status in AttendanceStatus.values}
     for record in records:
