@@ -1,6 +1,8 @@
 """Staff UI for grades: plans with their components, grade sheets, read-only history and closures."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.grades.models import (
@@ -65,12 +67,18 @@ class GradeEntryInline(admin.TabularInline):
 
 @admin.register(GradeRecord)
 class GradeRecordAdmin(admin.ModelAdmin):
-    list_display = ["id", "student_id", "course_id", "section_id", "period_id", "average_display", "enrollment_id"]
+    list_display = ["id", "student_id", "course_id", "section_id", "period_id", "average_display", "enrollment_id",
+                    "report_card"]
     list_filter = ["period_id", "section_id", "course_id"]
     search_fields = ["=student_id", "=enrollment_id"]
     readonly_fields = ["enrollment_id", "student_id", "section_id", "course_id", "period_id", "institution_id",
-                       "average", "average_display", "average_calculated_at", "created_at"]
+                       "average", "average_display", "average_calculated_at", "created_at", "report_card"]
     inlines = [GradeEntryInline]
+
+    @admin.display(description=_("report card"))
+    def report_card(self, obj):
+        url = reverse("grades:report-card", kwargs={"student_id": obj.student_id, "period_id": obj.period_id})
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Print"))
 
 
 class GradeHistoryInline(admin.TabularInline):

@@ -49,3 +49,11 @@ def test_history_is_read_only_in_admin(client, graded):
     assert client.post(reverse("admin:grades_gradeentry_delete", args=[graded["entry"].pk]),
                        {"post": "yes"}).status_code == 403
     assert GradeEntry.objects.count() == 1
+
+
+def test_grade_record_list_links_to_the_report_card(client, graded):
+    client.force_login(StaffFactory(is_superuser=True))
+    page = client.get(reverse("admin:grades_graderecord_changelist")).content.decode()
+    assert f"/api/v1/grades/student/301/period/{graded['period']}/report-card" in page
+    card = client.get(f"/api/v1/grades/student/301/period/{graded['period']}/report-card")  # session auth
+    assert card.status_code == 200
