@@ -19,8 +19,8 @@ class InstitutionDTO:
     code: str
     name: str
     timezone: str
-    city: str
-    is_active: bool
+    city: str = ""
+    is_active: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class PeriodDTO:
     name: str
     start_date: date
     end_date: date
-    institution_id: int
-    calendar_year_id: int
+    institution_id: int | None = None
+    calendar_year_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,12 @@ class UserAdmin(DjangoUserAdmin):
                                           required=False, empty_value=None)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:  # staff with "change user" must not grant themselves more power
+            fields += ("is_superuser", "is_staff", "groups", "user_permissions")
+        return fields
+
     def has_delete_permission(self, request, obj=None):
         return False  # deactivation is soft: uncheck "active"
 

@@ -57,7 +57,7 @@ def seed(school: dict) -> None:
         return user
 
     for username, user_type, first, last in STAFF:
-        person(username, user_type, first, last, is_staff=user_type == UserType.DIRECTOR)
+        person(username, user_type, first, last)
     for n in range(1, 7):
         first = rng.choice(FIRST_F if n % 2 else FIRST_M)
         person(f"docente{n}", UserType.TEACHER, first, f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)}")

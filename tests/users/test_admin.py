@@ -2,6 +2,7 @@
 and import a file of students and guardians."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -146,3 +147,16 @@ def test_the_guardian_link_admin_finds_families_by_document(admin_client):
     link = GuardianLinkFactory(guardian=guardian)
     response = admin_client.get("/admin/users/guardianlink/", {"q": "40999888"})
     assert list(response.context["cl"].queryset) == [link]
+
+
+def test_staff_without_superuser_status_cannot_grant_themselves_power():
+    staff = UserFactory(username="secre", is_staff=True, user_type="SECRETARY")
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "change_user"]))
+    client = Client()
+    client.force_login(staff)
+    data = change_data(staff, is_superuser="on", **inline_management())
+    data["is_staff"] = "on"
+    response = client.post(f"/admin/users/user/{staff.pk}/change/", data)
+    assert response.status_code == 302
+    staff.refresh_from_db()
+    assert not staff.is_superuser and staff.is_staff
