@@ -397,3 +397,29 @@ def test_report_card_is_translated(people, client_for):
     url = f"{BASE}/student/{student.pk}/period/{people['period']}/report-card"
     assert "Libreta de notas" in client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Report card" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("post", "calculate-average"), ("get", "student/1/period/1"), ("get", "student/1/period/1/report-card"),
+    ("post", "entries"), ("post", "entries/bulk"), ("get", "entries/1"), ("patch", "entries/1"),
+    ("get", "entries/1/history"), ("get", "evaluation-plans/"), ("post", "evaluation-plans/"),
+    ("get", "evaluation-plans/1/"), ("patch", "evaluation-plans/1/"), ("delete", "evaluation-plans/1/"),
+    ("post", "periods/1/close"), ("post", "periods/1/reopen"), ("post", "competency-evaluations")])
+def test_anonymous_callers_get_401(api_client, method, path):
+    response = getattr(api_client, method)(f"{BASE}/{path}", {}, format="json")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_teacher_manages_only_their_own_section_plan(people, client_for):
+    client = client_for(people["teacher"])
+    body = {"components": [{"name": "Examen", "kind": "EXAM", "weight": "100"}]}
+    course_wide = client.patch(f"{BASE}/evaluation-plans/{people['plan'].pk}/", body, format="json")
+    assert course_wide.status_code == 403
+    own = make_plan(people["course"], people["period"], [("Examen", "EXAM", 50), ("Tareas", "ASSIGNMENT", 50)],
+                    section_id=people["section"])
+    response = client.patch(f"{BASE}/evaluation-plans/{own.pk}/", body, format="json")
+    assert response.status_code == 200
+    assert [c["name"] for c in response.json()["components"]] == ["Examen"]
+    stranger = client_for(people["stranger_teacher"]).patch(f"{BASE}/evaluation-plans/{own.pk}/", body, format="json")
+    assert stranger.status_code == 403
