@@ -241,20 +241,33 @@ class Waiter:
                 logger.warning("LISTEN failed; the relay falls back to polling", exc_info=True)
                 self._conn = None
 
-    def wait(self, timeout: float | None = None) -> None:
-        timeout = self.interval if timeout is None else timeout
+    SLICE = 0.25  # a stop request (SIGTERM) is noticed within this many seconds
+
+    def wait(self, timeout: float | None = None, should_stop=lambda: False) -> None:
+        deadline = time.monotonic() + (self.interval if timeout is None else timeout)
+        while not should_stop():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._wait_slice(min(remaining, self.SLICE)):
+                return
+
+    def _wait_slice(self, timeout: float) -> bool:
+        """True if a notification arrived."""
         if self._conn is None:
             time.sleep(timeout)
-            return
+            return False
         try:
-            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-                pass
-            for _ in self._conn.notifies(timeout=0):  # drain the rest of the burst
-                pass
+            woke = any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+            if woke:
+                for _ in self._conn.notifies(timeout=0):  # drain the rest of the burst
+                    pass
+            return woke
         except Exception:
             logger.warning("LISTEN connection lost; polling", exc_info=True)
             self.close()
             time.sleep(timeout)
+            return False
 
     def close(self) -> None:
         if self._conn is not None:

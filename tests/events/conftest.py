@@ -153,7 +153,13 @@ def start_tansu(port: int) -> subprocess.Popen:
     raise RuntimeError("tansu did not start")
 
 
-def stop_process(proc: subprocess.Popen, *, kill: bool = False) -> None:
+def stop_process(proc: subprocess.Popen, *, kill: bool = False, timeout: float = 20) -> None:
+    """SIGTERM (or SIGKILL) and wait; a process that ignores SIGTERM is killed and the test fails."""
     if proc.poll() is None:
         proc.kill() if kill else proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+            raise AssertionError(f"{proc.args} did not stop within {timeout}s of SIGTERM") from None

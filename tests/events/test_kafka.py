@@ -183,3 +183,21 @@ def test_broker_down_while_1000_events_are_written_all_arrive_once_it_is_back(ka
             stop_process(broker)
     assert relay.returncode == 0
     assert {e["eventId"] for e in envelopes(messages)} == {e["eventId"] for e in envs}
+
+
+def test_relay_wakes_on_notify_without_waiting_for_the_poll_interval(kafka_env):
+    servers, prefix = kafka_env
+    write(1, "wake")
+    relay = start_relay(servers, prefix, EVENTS_RELAY_POLL_INTERVAL="60")
+    try:
+        assert wait_until(lambda: pending_count() == 0, timeout=30)  # first batch done; now it waits
+        time.sleep(0.5)
+        started = time.monotonic()
+        write(2, "wake")
+        assert wait_until(lambda: pending_count() == 0, timeout=10, interval=0.05)
+        woke_after = time.monotonic() - started
+    finally:
+        stop_process(relay)
+    assert woke_after < 5  # the poll interval is 60 s: only the NOTIFY on commit can explain this
+    assert relay.returncode == 0
+    assert len(read_topic(servers, f"{prefix}user-events", expected=2, timeout=15)) == 2

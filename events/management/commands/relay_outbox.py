@@ -60,7 +60,7 @@ class Command(BaseCommand):
                     if not result.claimed:
                         break
                     continue
-                waiter.wait()
+                waiter.wait(should_stop=lambda: stopping["flag"])
         finally:
             if relay._producer is not None:
                 relay.producer.flush(10)
