@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.grades import contracts, selectors, services
 from apps.grades.handlers import on_student_enrolled
@@ -10,6 +14,7 @@ from apps.grades.models import GradeRecord
 from events import publish
 from events.envelope import Event
 from events.tasks import deliver_event
+from tests.academic.factories import CourseFactory, CurriculumEntryFactory
 from tests.grades.conftest import component_ids, make_plan
 from tests.users.factories import StudentFactory
 
@@ -75,3 +80,37 @@ def test_literal_primary_average_and_report_with_real_contracts(real_section):
     assert [line.value for line in math_line.components] == list(values)
     (language_line,) = [c for c in report.courses if c.course_id == language.pk]
     assert language_line.average is None and language_line.plan_id is None
+
+
+def _graded_student(real_section, courses: int, components: int, enrollment_id: int):
+    section, period = real_section["section"], real_section["periods"][0]
+    existing = len(real_section["courses"])
+    for c in range(existing, courses):
+        course = CourseFactory(institution_id=section.institution_id, grade_level=section.grade_level,
+                               code=f"X-{c}", name=f"Curso {c}")
+        CurriculumEntryFactory(course=course, academic_year=section.academic_year)
+        real_section["courses"].append(course)
+    student = StudentFactory()
+    contracts.initialize_grade_records(enrollment_id=enrollment_id, student_id=student.pk, section_id=section.pk)
+    scale = services.scale_for_section(services._section(section.pk))
+    for course in real_section["courses"]:
+        plan = (services.EvaluationPlan.objects.filter(course_id=course.pk, period_id=period.id).first()
+                or make_plan(course.pk, period.id, [(f"C{i}", "EXAM", Decimal(100) / components)
+                                                    for i in range(components)]))
+        for component in component_ids(plan):
+            services.grade_record(actor=None, student_id=student.pk, component_id=component,
+                                  value="A" if scale.is_literal else "14")
+    return student, period.id
+
+
+def test_report_query_count_is_constant_with_real_contracts(real_section, django_assert_num_queries):
+    small, period = _graded_student(real_section, courses=2, components=2, enrollment_id=41)
+    with CaptureQueriesContext(connection) as baseline:
+        report = selectors.student_period_report(student_id=small.pk, period_id=period)
+    assert len(report.courses) == 2
+    # a second student in a section with three times the courses
+    big, _ = _graded_student(real_section, courses=6, components=2, enrollment_id=42)
+    with django_assert_num_queries(len(baseline.captured_queries)):
+        report = selectors.student_period_report(student_id=big.pk, period_id=period)
+    assert len(report.courses) == 6
+    assert all(course.average is not None for course in report.courses)
