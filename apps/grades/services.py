@@ -486,19 +486,27 @@ def competency_evaluate(*, actor, student_id: int, course_id: int, period_id: in
 # --- periods -----------------------------------------------------------------------------------
 
 
+def _period_of_actor(actor, period_id: int):
+    """The period, if it exists and belongs to the actor's institution (a superuser or the system: any)."""
+    period = institution.get_period(period_id=period_id)
+    scoped = actor is not None and not actor.is_superuser and actor.institution_id is not None
+    if period is None or (scoped and period.institution_id != actor.institution_id):
+        raise NotFound(_("Period not found."), code="period_not_found")
+    return period
+
+
 @transaction.atomic
 def period_close(*, actor, period_id: int, note: str = "") -> PeriodClosure:
     if actor is not None and not auth.has_permission(actor, "grades.manage"):
         raise PermissionDenied(_("Only the school's management may close a period."), code="permission_denied")
-    if institution.get_period(period_id=period_id) is None:
-        raise NotFound(_("Period not found."), code="period_not_found")
+    period = _period_of_actor(actor, period_id)
     closure = PeriodClosure.objects.select_for_update().filter(period_id=period_id).first()
     if closure is not None and closure.is_closed:
         raise Conflict(_("The period is already closed."), code="period_already_closed")
     now = timezone.now()
     if closure is None:
         closure = PeriodClosure.objects.create(period_id=period_id, closed_at=now, closed_by_id=_actor_id(actor),
-                                               institution_id=getattr(actor, "institution_id", None), note=note)
+                                               institution_id=period.institution_id, note=note)
     else:
         closure.is_closed, closure.closed_at, closure.closed_by_id, closure.note = True, now, _actor_id(actor), note
         closure.save()
@@ -516,6 +524,7 @@ def period_reopen(*, actor, period_id: int, reason: str) -> PeriodReopening:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Invalid input."), fields={"reason": [_("A reason is required to reopen a period.")]})
+    _period_of_actor(actor, period_id)
     closure = PeriodClosure.objects.select_for_update().filter(period_id=period_id).first()
     if closure is None or not closure.is_closed:
         raise Conflict(_("The period is not closed."), code="period_not_closed")

@@ -7,7 +7,7 @@ import pytest
 from apps.auth.contracts import Principal
 from apps.grades import contracts, services
 from apps.grades.models import GradeEntry, GradeHistory, GradeRecord, PerformanceAlert, PeriodReopening
-from common.errors import BusinessRuleViolation, Conflict, PermissionDenied, ValidationFailed
+from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
 from events.models import OutboxEvent
 from tests.grades.conftest import component_ids, make_plan
 
@@ -332,3 +332,13 @@ def test_report_shows_the_latest_stay_after_a_transfer(term, school):
     report = selectors.student_period_report(student_id=101, period_id=term["p2"])
     assert [(c.course_id, c.section_id) for c in report.courses] == [(term["course"], new_section)]
     assert report.courses[0].components[0].value is None  # grades of the new stay start empty
+
+
+def test_another_institutions_director_cannot_see_the_period(term):
+    outsider = Principal(user_id=9100, user_type="DIRECTOR", institution_id=78)
+    with pytest.raises(NotFound):
+        services.period_close(actor=outsider, period_id=term["p2"])
+    closure = services.period_close(actor=DIRECTOR, period_id=term["p2"])
+    assert closure.institution_id == 77
+    with pytest.raises(NotFound):
+        services.period_reopen(actor=outsider, period_id=term["p2"], reason="x")
