@@ -30,11 +30,13 @@ from events.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
 
-assert OutboxEvent._meta.db_table == "events_outboxevent"  # the table named in _CLAIM_SQL
+assert OutboxEvent._meta.db_table == "events_outboxevent"  # the table named in the claim SQL
 
 # Oldest due pending rows, skipping rows other relays hold; then drop any row whose aggregate has an
 # older pending row that is not in the claimed set (claimed elsewhere or backing off).
-_CLAIM_SQL = """
+# PostgreSQL: one index probe per claimed aggregate (the first pending row of the aggregate outside the
+# batch), so the cost follows the batch size, not the backlog.
+_CLAIM_SQL_POSTGRES = """
 WITH claimed AS (
     SELECT event_id, event_type, event_version, topic, aggregate_type, aggregate_id, correlation_id,
            envelope, created_at, attempts
@@ -42,7 +44,36 @@ WITH claimed AS (
     WHERE published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
     ORDER BY created_at
     LIMIT %s
-    {lock}
+    FOR UPDATE SKIP LOCKED
+),
+blocked AS (
+    SELECT g.aggregate_type, g.aggregate_id, first_outside.created_at AS since
+    FROM (SELECT DISTINCT aggregate_type, aggregate_id FROM claimed) g
+    CROSS JOIN LATERAL (
+        SELECT o.created_at FROM events_outboxevent o
+        WHERE o.published_at IS NULL AND o.aggregate_type = g.aggregate_type AND o.aggregate_id = g.aggregate_id
+          AND o.event_id NOT IN (SELECT event_id FROM claimed)
+        ORDER BY o.created_at
+        LIMIT 1
+    ) first_outside
+)
+SELECT c.event_id, c.event_type, c.event_version, c.topic, c.aggregate_id, c.correlation_id, c.envelope,
+       c.attempts
+FROM claimed c
+LEFT JOIN blocked b ON b.aggregate_type = c.aggregate_type AND b.aggregate_id = c.aggregate_id
+WHERE b.since IS NULL OR c.created_at < b.since
+ORDER BY c.created_at
+"""
+
+# Other databases (SQLite has no LATERAL and no row locks): the same rule as a NOT EXISTS.
+_CLAIM_SQL_PORTABLE = """
+WITH claimed AS (
+    SELECT event_id, event_type, event_version, topic, aggregate_type, aggregate_id, correlation_id,
+           envelope, created_at, attempts
+    FROM events_outboxevent
+    WHERE published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+    ORDER BY created_at
+    LIMIT %s
 )
 SELECT c.event_id, c.event_type, c.event_version, c.topic, c.aggregate_id, c.correlation_id, c.envelope,
        c.attempts
@@ -54,7 +85,6 @@ WHERE NOT EXISTS (
 )
 ORDER BY c.created_at
 """
-
 
 @dataclass
 class BatchResult:
@@ -118,8 +148,7 @@ class Relay:
         self._producer = None
 
     def claim_sql(self) -> str:
-        lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-        return _CLAIM_SQL.replace("{lock}", lock)
+        return _CLAIM_SQL_POSTGRES if connection.vendor == "postgresql" else _CLAIM_SQL_PORTABLE
 
     def run_batch(self) -> BatchResult:
         started = time.perf_counter()
