@@ -146,14 +146,19 @@ def user_summary(user_id: int) -> dict | None:
     return _provide("user_summary", user_id) or None
 
 
+def principal_from_summary(summary: dict) -> Principal:
+    """The Principal described by a `user_summary` dict (whether or not the user is active)."""
+    return Principal(user_id=int(summary["id"]), user_type=summary["user_type"],
+                     institution_id=summary.get("institution_id"), is_superuser=bool(summary.get("is_superuser")))
+
+
 def principal_for_user_id(user_id: int) -> Principal | None:
     """The Principal of a user known only by id (integration calls, tokens), through the users
     context's `user_summary` provider. None for an unknown or deactivated user."""
     summary = user_summary(user_id)
     if not summary or not summary.get("is_active", False):
         return None
-    return Principal(user_id=int(summary["id"]), user_type=summary["user_type"],
-                     institution_id=summary.get("institution_id"), is_superuser=bool(summary.get("is_superuser")))
+    return principal_from_summary(summary)
 
 
 # --- object scope ------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from apps.auth.contracts import (
     ALL_PERMISSIONS,
-    Principal,
     ProviderMissing,
     can_act_on_section,
     can_read_student,
     has_permission,
+    principal_from_summary,
     user_summary,
 )
 from apps.auth.tokens import roles_of
@@ -101,8 +101,7 @@ def user_permissions(*, user_id: int) -> UserPermissions:
     summary = user_summary(user_id)
     if summary is None:
         raise NotFound(_("User not found."), code="user_not_found")
-    principal = Principal(user_id=user_id, user_type=summary["user_type"], institution_id=summary.get("institution_id"),
-                          is_superuser=bool(summary.get("is_superuser")))
+    principal = principal_from_summary(summary)
     active = bool(summary.get("is_active", False))
     return UserPermissions(user_id=user_id, user_type=principal.user_type, is_active=active,
                            roles=roles_of(principal), permissions=sorted(principal.permissions) if active else [])
@@ -132,8 +131,7 @@ def check_permission(*, user_id: int, permission: str, student_id: int | None = 
         return PermissionCheck(False, "user_not_found")
     if not summary.get("is_active", False):
         return PermissionCheck(False, "user_inactive")
-    principal = Principal(user_id=user_id, user_type=summary["user_type"], institution_id=summary.get("institution_id"),
-                          is_superuser=bool(summary.get("is_superuser")))
+    principal = principal_from_summary(summary)
     if not has_permission(principal, permission):
         return PermissionCheck(False, "missing_permission")
     try:

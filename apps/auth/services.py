@@ -21,7 +21,13 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from apps.auth import metrics
-from apps.auth.contracts import Principal, check_credentials, principal_for_user_id, user_summary
+from apps.auth.contracts import (
+    Principal,
+    check_credentials,
+    principal_for_user_id,
+    principal_from_summary,
+    user_summary,
+)
 from apps.auth.errors import AuthenticationFailed
 from apps.auth.tokens import TokenPair, issue_pair, roles_of
 from common.errors import PermissionDenied, ValidationFailed
@@ -71,9 +77,7 @@ def _principal_and_summary(user_id: int) -> tuple[Principal, dict] | None:
     summary = user_summary(user_id)
     if not summary or not summary.get("is_active", False):
         return None
-    principal = Principal(user_id=int(summary["id"]), user_type=summary["user_type"],
-                          institution_id=summary.get("institution_id"), is_superuser=bool(summary.get("is_superuser")))
-    return principal, summary
+    return principal_from_summary(summary), summary
 
 
 def login(*, username: str, password: str, client_ip: str | None = None) -> LoginResult:
