@@ -47,8 +47,9 @@ def reserve_codes(count: int, *, year: int | None = None) -> list[str]:
     UserCodeCounter.objects.get_or_create(year=year)
     counter = UserCodeCounter.objects.select_for_update().get(year=year)
     prefix = f"USR-{year}-"
-    highest = (User.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first())
-    taken = int(CODE_PATTERN.match(highest).group(2)) if highest and CODE_PATTERN.match(highest) else 0
+    highest = (User.objects.filter(code__regex=rf"^{prefix}[0-9]{{6}}$").order_by("-code")
+               .values_list("code", flat=True).first())
+    taken = int(highest.removeprefix(prefix)) if highest else 0
     start = max(counter.last_value, taken) + 1
     counter.last_value = start + count - 1
     counter.save(update_fields=["last_value"])

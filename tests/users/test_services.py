@@ -49,6 +49,7 @@ def test_user_create_assigns_code_username_and_publishes_user_created(inst):
 def test_codes_are_consecutive_and_skip_numbers_taken_elsewhere(inst):
     year = date.today().year
     UserFactory(code=f"USR-{year}-000500")
+    UserFactory(code=f"USR-{year}-X99999")  # not a system code: ignored
     first = create(inst, document_number="10000001")
     second = create(inst, document_number="10000002")
 
