@@ -31,6 +31,17 @@ def _fast_password_hashing(settings):
                                  "django.contrib.auth.hashers.Argon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    # The product defaults to Spanish; tests read messages in English unless they ask for Spanish
+    # (Accept-Language, or translation.override("es")).
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
