@@ -97,7 +97,7 @@ def grading_scale(*, institution_id: int, level: str) -> GradingScaleDTO:
 
 
 def current_period(*, institution_id: int, on: date | None = None) -> PeriodDTO | None:
-    period = selectors.period_on(institution_id, on or selectors.today())
+    period = selectors.period_on(institution_id, on or selectors.today(institution_id))
     return period_dto(period) if period else None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -29,8 +30,14 @@ DEFAULT_SCALES = {
 DEFAULT_PASS_MARKS = {ScaleKind.VIGESIMAL: Decimal("11"), ScaleKind.PERCENT: Decimal("60")}
 
 
-def today() -> date:
-    return timezone.localdate()
+def today(institution_id: int | None = None) -> date:
+    """Today's date where the institution is (its time zone), else in the project's time zone."""
+    tz_name = Institution.objects.filter(pk=institution_id).values_list("timezone", flat=True).first() \
+        if institution_id is not None else None
+    try:
+        return timezone.localdate(timezone=ZoneInfo(tz_name)) if tz_name else timezone.localdate()
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.localdate()
 
 
 def institution_by_id(institution_id: int) -> Institution | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -54,6 +56,16 @@ def _check_phone(phone: str) -> None:
         raise ValidationFailed(fields={"phone": [str(_("Enter the phone in E.164 format, e.g. +51987654321."))]})
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _check_timezone(name: str) -> None:
+    if name not in _time_zones():
+        raise ValidationFailed(fields={"timezone": [str(_("Unknown time zone, e.g. America/Lima."))]})
+
+
 def _get(model, pk: int, code: str):
     obj = model.objects.select_for_update().filter(pk=pk).first()
     if obj is None:
@@ -68,6 +80,7 @@ def _get(model, pk: int, code: str):
 def institution_create(*, code: str, name: str, city: str = "", address: str = "", phone: str = "",
                        email: str = "", timezone: str = "America/Lima") -> Institution:
     _check_phone(phone)
+    _check_timezone(timezone)
     inst = Institution(code=code.strip().upper(), name=name.strip(), city=city, address=address, phone=phone,
                        email=email, timezone=timezone)
     _clean(inst)
@@ -83,6 +96,8 @@ def institution_update(*, institution_id: int, name: str = _UNSET, city: str = _
     inst = _get(Institution, institution_id, "institution_not_found")
     if phone is not _UNSET:
         _check_phone(phone)
+    if timezone is not _UNSET:
+        _check_timezone(timezone)
     if _apply(inst, {"name": name, "city": city, "address": address, "phone": phone, "email": email,
                      "timezone": timezone, "is_active": is_active}):
         _clean(inst)

@@ -234,7 +234,7 @@ class CurrentCalendarView(APIView):
                        response_only=True)])
     def get(self, request: Request) -> Response:
         institution_id = _target_institution(request)
-        today = selectors.today()
+        today = selectors.today(institution_id)
         year = selectors.calendar_year_on(institution_id, today)
         current = next((p for p in year.periods.all() if p.start_date <= today <= p.end_date), None) if year else None
         holidays = selectors.holidays_of(institution_id, year=year.year if year else today.year)

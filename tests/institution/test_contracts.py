@@ -91,3 +91,17 @@ def test_list_institutions_skips_inactive_ones():
     ids = {i.id for i in contracts.list_institutions()}
     assert active.pk in ids and inactive.pk not in ids
     assert inactive.pk in {i.id for i in contracts.list_institutions(active_only=False)}
+
+
+def test_current_period_uses_the_institutions_time_zone(monkeypatch):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone as dj_timezone
+
+    inst = InstitutionFactory(timezone="America/Lima")
+    cal = calendar_year(inst, 2026)
+    first, second = cal.periods.order_by("number")[:2]
+    # 03:00 UTC on the first day of the II Bimestre is still the last day of the I Bimestre in Lima (UTC-5).
+    instant = datetime.combine(second.start_date, datetime.min.time(), tzinfo=UTC).replace(hour=3)
+    monkeypatch.setattr(dj_timezone, "now", lambda: instant)
+    assert contracts.current_period(institution_id=inst.pk).number == first.number

@@ -3,6 +3,8 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from apps.institution import services
 from apps.institution.models import Campus, Institution, InstitutionConfig, Period
@@ -149,3 +151,24 @@ def test_holiday_create_rejects_a_second_holiday_on_the_same_day():
     assert inst.holidays.count() == 1
     services.holiday_delete(holiday_id=inst.holidays.get().pk)
     assert inst.holidays.count() == 0
+
+
+def test_time_zones_are_validated():
+    with pytest.raises(ValidationFailed) as exc:
+        services.institution_create(code="IE-TZ", name="X", timezone="Lima/Peru")
+    assert "timezone" in exc.value.details["fields"]
+    inst = services.institution_create(code="IE-TZ", name="X", timezone="America/Bogota")
+    with pytest.raises(ValidationFailed):
+        services.institution_update(institution_id=inst.pk, timezone="Mars/Olympus")
+    inst.refresh_from_db()
+    assert inst.timezone == "America/Bogota"
+
+
+@given(start=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 1, 1)), days=st.integers(10, 400),
+       parts=st.sampled_from([3, 4]))
+def test_split_dates_property(start, days, parts):
+    end = start + timedelta(days=days)
+    spans = services.split_dates(start, end, parts)
+    assert len(spans) == parts and spans[0][0] == start and spans[-1][1] == end
+    assert all(s <= e for s, e in spans)
+    assert all(b[0] == a[1] + timedelta(days=1) for a, b in pairwise(spans))
