@@ -7,4 +7,6 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        from events import task_context  # noqa: F401  (connects Celery header propagation)
+        from events import metrics, task_context  # noqa: F401  (connects Celery header propagation)
+
+        metrics.compute_outbox_gauges_on_scrape()

@@ -171,7 +171,7 @@ KAFKA_CONSUMER_SESSION_TIMEOUT_MS = env.int("KAFKA_CONSUMER_SESSION_TIMEOUT_MS",
 # instead of the in-process bus. Empty in the monolith.
 EVENTS_KAFKA_CONTEXTS = env.list("EVENTS_KAFKA_CONTEXTS", default=[])
 EVENTS_HANDLER_MAX_RETRIES = env.int("EVENTS_HANDLER_MAX_RETRIES", default=5)
-EVENTS_RELAY_BATCH_SIZE = env.int("EVENTS_RELAY_BATCH_SIZE", default=500)
+EVENTS_RELAY_BATCH_SIZE = env.int("EVENTS_RELAY_BATCH_SIZE", default=2000)
 # Relay/consumer tuning (docs/events.md). EVENTS_TOPIC_PREFIX namespaces the physical topics ("staging.").
 EVENTS_TOPIC_PREFIX = env.str("EVENTS_TOPIC_PREFIX", default="")
 EVENTS_RELAY_POLL_INTERVAL = env.float("EVENTS_RELAY_POLL_INTERVAL", default=1.0)

@@ -175,3 +175,40 @@ def test_rows_locked_by_another_relay_are_skipped_and_hold_back_their_aggregate(
     producer = FakeProducer()
     Relay(batch_size=10, producer=producer).run_batch()
     assert [kafka.wire_envelope(m["value"].decode())["payload"]["seq"] for m in producer.sent] == [2]
+
+
+def test_outbox_gauges_are_computed_when_scraped(pending):
+    from prometheus_client import REGISTRY
+
+    pending(1, aggregate_id="x")
+    pending(2, aggregate_id="y")
+
+    assert REGISTRY.get_sample_value("prs1_outbox_pending_events") == 2
+    assert REGISTRY.get_sample_value("prs1_outbox_oldest_pending_age_seconds") >= 0
+    Relay(batch_size=10, producer=FakeProducer()).run_batch()
+    assert REGISTRY.get_sample_value("prs1_outbox_pending_events") == 0
+    assert REGISTRY.get_sample_value("prs1_outbox_oldest_pending_age_seconds") == 0
+
+
+@pytest.mark.kafka
+def test_relay_serves_its_metrics_when_asked(kafka_servers, topic_prefix, probe_schema):
+    import urllib.request
+
+    from tests.events.conftest import free_port, start_relay, stop_process
+
+    port = free_port()
+    relay = start_relay(kafka_servers, topic_prefix, "--metrics-port", str(port))
+    try:
+        body = ""
+        for _ in range(100):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+                break
+            except OSError:
+                import time
+
+                time.sleep(0.1)
+    finally:
+        stop_process(relay)
+    assert "prs1_outbox_pending_events 0.0" in body
+    assert relay.returncode == 0

@@ -6,7 +6,7 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from events import bus, kafka
+from events import bus, kafka, metrics
 from events.consumer import ContextConsumer
 
 
@@ -21,6 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--idle-timeout", type=float, help="Stop after this many seconds without a message.")
         parser.add_argument("--max-retries", type=int, help="Attempts before dead-lettering "
                                                             "(default EVENTS_HANDLER_MAX_RETRIES).")
+        parser.add_argument("--metrics-port", type=int, help="Serve Prometheus metrics on this port.")
+        parser.add_argument("--metrics-addr", default="127.0.0.1", help="Address for --metrics-port.")
         parser.add_argument("--retry-backoff", type=float, help="First retry delay in seconds, doubling.")
 
     def handle(self, *args, context: str, group, max_messages, idle_timeout, max_retries, retry_backoff, **opts):
@@ -30,6 +32,7 @@ class Command(BaseCommand):
         if context not in contexts:
             raise CommandError(f"context '{context}' has no event handlers (contexts with handlers: "
                                f"{', '.join(contexts) or 'none'})")
+        metrics.serve(opts.get("metrics_port"), opts.get("metrics_addr", "127.0.0.1"))
         stopping = {"flag": False}
 
         def stop(signum, _frame):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import signal
-import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
-from events import kafka
-from events.relay import Relay, Waiter, refresh_gauges
+from events import kafka, metrics
+from events.relay import Relay, Waiter
 
 
 class Command(BaseCommand):
@@ -21,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=settings.EVENTS_RELAY_BATCH_SIZE)
         parser.add_argument("--poll-interval", type=float, default=settings.EVENTS_RELAY_POLL_INTERVAL,
                             help="Seconds between polls when no NOTIFY arrives.")
+        parser.add_argument("--metrics-port", type=int, help="Serve Prometheus metrics on this port.")
+        parser.add_argument("--metrics-addr", default="127.0.0.1", help="Address for --metrics-port.")
         parser.add_argument("--no-create-topics", action="store_true",
                             help="Do not create missing catalogue topics at start.")
 
@@ -30,6 +31,21 @@ class Command(BaseCommand):
                                "(outbox rows are stored already published), nothing to relay")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
+        stopping = {"flag": False}
+
+        def stop(signum, _frame):
+            stopping["flag"] = True
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._run(once=once, batch_size=batch_size, poll_interval=poll_interval,
+                      no_create_topics=no_create_topics, stopping=stopping, **opts)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _run(self, *, once, batch_size, poll_interval, no_create_topics, stopping, **opts):
+        metrics.serve(opts.get("metrics_port"), opts.get("metrics_addr", "127.0.0.1"))
         if not no_create_topics:
             try:
                 kafka.ensure_topics()
@@ -38,22 +54,12 @@ class Command(BaseCommand):
                     raise CommandError(str(exc)) from None
                 self.stderr.write(f"{exc}; rows stay pending and are retried")
 
-        stopping = {"flag": False}
-
-        def stop(signum, _frame):
-            stopping["flag"] = True
-
-        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         relay = Relay(batch_size=batch_size)
         waiter = None if once else Waiter(poll_interval)
-        last_gauges = 0.0
         try:
             while not stopping["flag"]:
                 close_old_connections()
                 result = relay.run_batch()
-                if time.monotonic() - last_gauges > 5 or (once and not result.claimed):
-                    refresh_gauges()
-                    last_gauges = time.monotonic()
                 if result.claimed and result.failed == 0 and result.claimed >= batch_size:
                     continue  # more is waiting
                 if once:
@@ -66,8 +72,6 @@ class Command(BaseCommand):
                 relay.producer.flush(10)
             if waiter is not None:
                 waiter.close()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         stats = relay.stats
         self.stdout.write(f"relay_outbox: published {stats.published}, failed {stats.failed}, "
                           f"batches {len(stats.batches)}")
