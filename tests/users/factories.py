@@ -20,7 +20,8 @@ class UserFactory(DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.edu.pe")
     user_type = UserType.STUDENT
     institution_id = None
-    code = factory.Sequence(lambda n: f"USR-2026-{n:06d}")
+    # A real-looking code in a year the service never assigns (it uses the current year): no collisions.
+    code = factory.Sequence(lambda n: f"USR-1999-{n:06d}")
     document_number = factory.Sequence(lambda n: f"{40000000 + n:08d}")
     phone = factory.Sequence(lambda n: f"+5199{n:07d}")
     password = factory.django.Password("secret-pass-123")
