@@ -211,10 +211,28 @@ def test_model_names_and_choices_follow_the_language():
         assert str(DocumentType.CE.label) == "Foreigner's card (CE)"
 
 
-def test_spanish_is_the_default_language():
-    assert settings.LANGUAGE_CODE == "es"
-    with translation.override(settings.LANGUAGE_CODE):
-        assert translation.gettext("Attendance") == "Asistencia"
+def test_plural_strings_pick_the_spanish_form_by_count(catalogue):
+    # Django's own "es" catalogue declares three plural forms, ours two: each keeps its own rule.
+    _, entries = catalogue
+    plurals = [e for e in entries if e.msgid_plural is not None and e.msgctxt is None]
+    with translation.override("es"):
+        for e in plurals:
+            assert translation.ngettext(e.msgid, e.msgid_plural, 1) == e.msgstr[0]
+            assert translation.ngettext(e.msgid, e.msgid_plural, 0) == e.msgstr[1]
+            assert translation.ngettext(e.msgid, e.msgid_plural, 3) == e.msgstr[1]
+        # and a plural of Django's admin still follows Django's own catalogue and rule
+        one, many = "%(count)s %(name)s was changed successfully.", "%(count)s %(name)s were changed successfully."
+        assert translation.ngettext(one, many, 1) not in (one, many, translation.ngettext(one, many, 2))
+        assert translation.ngettext(one, many, 2) not in (one, many)
+
+
+@pytest.mark.django_db
+def test_without_accept_language_the_default_language_is_used(api_client, settings):
+    # tests/conftest.py makes tests English by default; the product default is Spanish.
+    settings.LANGUAGE_CODE = "es"
+    response = api_client.post("/api/v1/auth/login", {"username": "nobody", "password": "x"}, format="json")
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "Nombre de usuario o contraseña incorrectos."
 
 
 @pytest.mark.django_db
