@@ -57,7 +57,7 @@ blocked AS (
         LIMIT 1
     ) first_outside
 )
-SELECT c.event_id, c.event_type, c.event_version, c.topic, c.aggregate_id, c.correlation_id, c.envelope,
+SELECT c.event_id::text, c.event_type, c.event_version, c.topic, c.aggregate_id, c.correlation_id, c.envelope,
        c.attempts
 FROM claimed c
 LEFT JOIN blocked b ON b.aggregate_type = c.aggregate_type AND b.aggregate_id = c.aggregate_id
@@ -75,7 +75,7 @@ WITH claimed AS (
     ORDER BY created_at
     LIMIT %s
 )
-SELECT c.event_id, c.event_type, c.event_version, c.topic, c.aggregate_id, c.correlation_id, c.envelope,
+SELECT c.event_id::text, c.event_type, c.event_version, c.topic, c.aggregate_id, c.correlation_id, c.envelope,
        c.attempts
 FROM claimed c
 WHERE NOT EXISTS (
@@ -221,7 +221,7 @@ class Relay:
             if connection.vendor == "postgresql":  # one array parameter: no 5,000-placeholder statement
                 with connection.cursor() as cursor:
                     cursor.execute("UPDATE events_outboxevent SET published_at = %s, last_error = '', "
-                                   "next_attempt_at = NULL WHERE event_id = ANY(%s)", [now, ids])
+                                   "next_attempt_at = NULL WHERE event_id = ANY(%s::uuid[])", [now, ids])
             else:
                 OutboxEvent.objects.filter(event_id__in=ids).update(published_at=now, last_error="",
                                                                    next_attempt_at=None)
