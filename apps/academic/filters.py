@@ -5,10 +5,12 @@ from __future__ import annotations
 import django_filters
 
 from apps.academic.models import AcademicYear, Course, CurriculumEntry, GradeLevel, Section
+from common.filters import IdFilter, SmallIntFilter
 
 
 class AcademicYearFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AcademicYear.Status.choices)
+    year = SmallIntFilter()
 
     class Meta:
         model = AcademicYear
@@ -24,7 +26,7 @@ class GradeLevelFilter(django_filters.FilterSet):
 
 
 class CourseFilter(django_filters.FilterSet):
-    grade_level = django_filters.NumberFilter(field_name="grade_level_id")
+    grade_level = IdFilter(field_name="grade_level_id")
     level = django_filters.ChoiceFilter(field_name="grade_level__level", choices=GradeLevel.Level.choices)
     area = django_filters.CharFilter(lookup_expr="icontains")
 
@@ -34,9 +36,9 @@ class CourseFilter(django_filters.FilterSet):
 
 
 class CurriculumFilter(django_filters.FilterSet):
-    academic_year = django_filters.NumberFilter(field_name="academic_year_id")
-    year = django_filters.NumberFilter(field_name="academic_year__year")
-    grade_level = django_filters.NumberFilter(field_name="course__grade_level_id")
+    academic_year = IdFilter(field_name="academic_year_id")
+    year = SmallIntFilter(field_name="academic_year__year")
+    grade_level = IdFilter(field_name="course__grade_level_id")
 
     class Meta:
         model = CurriculumEntry
@@ -44,13 +46,13 @@ class CurriculumFilter(django_filters.FilterSet):
 
 
 class SectionFilter(django_filters.FilterSet):
-    academic_year = django_filters.NumberFilter(field_name="academic_year_id")
-    year = django_filters.NumberFilter(field_name="academic_year__year")
-    grade_level = django_filters.NumberFilter(field_name="grade_level_id")
+    academic_year = IdFilter(field_name="academic_year_id")
+    year = SmallIntFilter(field_name="academic_year__year")
+    grade_level = IdFilter(field_name="grade_level_id")
     level = django_filters.ChoiceFilter(field_name="grade_level__level", choices=GradeLevel.Level.choices)
-    campus = django_filters.NumberFilter(field_name="campus_id")
+    campus = IdFilter(field_name="campus_id")
     shift = django_filters.ChoiceFilter(choices=Section.Shift.choices)
-    tutor = django_filters.NumberFilter(field_name="tutor_id")
+    tutor = IdFilter(field_name="tutor_id")
 
     class Meta:
         model = Section

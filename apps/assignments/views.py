@@ -41,6 +41,7 @@ from apps.auth.contracts import (
 from apps.users import contracts as users
 from common.api import error_body
 from common.errors import NotFound, ValidationFailed
+from common.filters import MAX_BIGINT
 
 READ = requires("assignments.read")
 MANAGE = requires("assignments.manage")
@@ -85,9 +86,12 @@ def _int_param(request: Request, name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ValidationFailed(fields={name: [str(_("A whole number is required."))]}) from None
+        value = None
+    if value is None or not 1 <= value <= MAX_BIGINT:
+        raise ValidationFailed(fields={name: [str(_("A whole number is required."))]})
+    return value
 
 
 def _own_teacher_scope(principal: Principal) -> int | None:

@@ -12,16 +12,17 @@ from apps.attendance.models import (
     JustificationStatus,
     PatternAlert,
 )
+from common.filters import IdFilter, SmallIntFilter
 
 
 class RecordFilter(django_filters.FilterSet):
-    studentId = django_filters.NumberFilter(field_name="student_id")
-    sectionId = django_filters.NumberFilter(field_name="section_id")
+    studentId = IdFilter(field_name="student_id")
+    sectionId = IdFilter(field_name="section_id")
     status = django_filters.ChoiceFilter(choices=AttendanceStatus.choices)
     date = django_filters.DateFilter(field_name="date")
     dateFrom = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     dateTo = django_filters.DateFilter(field_name="date", lookup_expr="lte")
-    sessionNumber = django_filters.NumberFilter(field_name="session_number")
+    sessionNumber = SmallIntFilter(field_name="session_number")
 
     class Meta:
         model = AttendanceRecord
@@ -29,8 +30,8 @@ class RecordFilter(django_filters.FilterSet):
 
 
 class JustificationFilter(django_filters.FilterSet):
-    studentId = django_filters.NumberFilter(field_name="student_id")
-    sectionId = django_filters.NumberFilter(field_name="section_id")
+    studentId = IdFilter(field_name="student_id")
+    sectionId = IdFilter(field_name="section_id")
     status = django_filters.ChoiceFilter(choices=JustificationStatus.choices)
 
     class Meta:
@@ -39,9 +40,9 @@ class JustificationFilter(django_filters.FilterSet):
 
 
 class AlertFilter(django_filters.FilterSet):
-    studentId = django_filters.NumberFilter(field_name="student_id")
-    sectionId = django_filters.NumberFilter(field_name="section_id")
-    periodId = django_filters.NumberFilter(field_name="period_id")
+    studentId = IdFilter(field_name="student_id")
+    sectionId = IdFilter(field_name="section_id")
+    periodId = IdFilter(field_name="period_id")
     pattern = django_filters.ChoiceFilter(choices=AlertPattern.choices)
 
     class Meta:

@@ -36,6 +36,7 @@ from apps.auth.contracts import (
     visible_student_ids,
 )
 from common.errors import NotFound, PermissionDenied, ValidationFailed
+from common.filters import MAX_BIGINT, MAX_SMALLINT
 
 ERROR_EXAMPLE = OpenApiExample(
     "Invalid row (nothing saved)", status_codes=["400"], response_only=True,
@@ -44,6 +45,16 @@ ERROR_EXAMPLE = OpenApiExample(
                                  "rows": [{"index": 1, "studentId": 999,
                                            "errors": {"studentId": ["The student is not on the section's roster."]}}]}}},
 )
+
+
+def _int_query_param(request: Request, name: str, *, max_value: int, message: str) -> int | None:
+    """An optional positive whole-number query parameter (ASCII digits, in range), else a 400."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 1 <= int(raw) <= max_value:
+        raise ValidationFailed(fields={name: [message]})
+    return int(raw)
 
 
 def _scope(request: Request) -> dict:
@@ -131,13 +142,12 @@ class SectionDayView(APIView):
             parsed = date.fromisoformat(day)
         except ValueError:
             raise ValidationFailed(fields={"date": [_("Use a date as YYYY-MM-DD.")]}) from None
-        session = request.query_params.get("sessionNumber")
-        if session not in (None, "") and not session.isdigit():
-            raise ValidationFailed(fields={"sessionNumber": [_("A session number is a positive integer.")]})
+        session = _int_query_param(request, "sessionNumber", max_value=MAX_SMALLINT,
+                                   message=_("A session number is a positive integer."))
         if not _may_read_section(request, section_id):
             raise NotFound(_("Section not found."), code="section_not_found")
         sheet = selectors.section_day_sheet(section_id=section_id, day=parsed,
-                                            session_number=int(session) if session else None)
+                                            session_number=session)
         return Response(SheetSerializer(sheet).data)
 
 
@@ -161,10 +171,9 @@ class StudentSummaryView(APIView):
     def get(self, request: Request, student_id: int) -> Response:
         if not can_read_student(principal_of(request.user), student_id):
             raise NotFound(_("Student not found."), code="student_not_found")
-        period = request.query_params.get("periodId")
-        if period not in (None, "") and not period.isdigit():
-            raise ValidationFailed(fields={"periodId": [_("A period id is a positive integer.")]})
-        summary = selectors.student_summary(student_id=student_id, period_id=int(period) if period else None)
+        period = _int_query_param(request, "periodId", max_value=MAX_BIGINT,
+                                  message=_("A period id is a positive integer."))
+        summary = selectors.student_summary(student_id=student_id, period_id=period)
         return Response(SummarySerializer(summary).data)
 
 

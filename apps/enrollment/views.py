@@ -13,6 +13,7 @@ from apps.auth.contracts import requires
 from apps.enrollment import selectors, services
 from apps.enrollment.serializers import EnrollmentRequestInputSerializer, EnrollmentRequestSerializer
 from common.errors import NotFound
+from common.filters import IdFilter
 from events.saga.models import SagaStatus
 
 _REQUEST_EXAMPLE = OpenApiExample(
@@ -61,8 +62,8 @@ class EnrollmentRequestCreateView(APIView):
 
 class EnrollmentRequestFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=SagaStatus.choices)
-    student_id = filters.NumberFilter(field_name="data__student_id")
-    section_id = filters.NumberFilter(field_name="data__section_id")
+    student_id = IdFilter(field_name="data__student_id")
+    section_id = IdFilter(field_name="data__section_id")
 
 
 class EnrollmentRequestListView(generics.ListAPIView):
