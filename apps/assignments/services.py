@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,7 @@ from apps.users import contracts as users
 from common.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
 from events import publish
 
+DEADLOCK_DETECTED = "40P01"  # SQLSTATE of a deadlock broken by PostgreSQL
 EXCLUSION_CONSTRAINTS = frozenset({
     "schedule_block_no_teacher_overlap", "schedule_block_no_section_overlap", "schedule_block_no_room_overlap",
 })
@@ -198,14 +199,7 @@ def _book(*, assignment: TeacherAssignment, proposal: ProposedBlock, actor_id: i
     if conflicts:
         raise _Refused(conflicts, "precheck")
     try:
-        with transaction.atomic():  # savepoint: the constraint's failure must leave the transaction usable
-            block = ScheduleBlock.objects.create(
-                assignment=assignment, teacher_id=assignment.teacher_id, section_id=assignment.section_id,
-                course_id=assignment.course_id, academic_year_id=assignment.academic_year_id,
-                institution_id=assignment.institution_id, room=proposal.room, day_of_week=proposal.day_of_week,
-                start_time=proposal.start_time, end_time=proposal.end_time, start_minute=proposal.start_minute,
-                end_minute=proposal.end_minute, created_by_id=actor_id,
-            )
+        block = _insert_block(assignment=assignment, proposal=proposal, actor_id=actor_id)
     except IntegrityError as exc:
         if _violated_constraint(exc) not in EXCLUSION_CONSTRAINTS:
             raise
@@ -220,6 +214,33 @@ def _book(*, assignment: TeacherAssignment, proposal: ProposedBlock, actor_id: i
     _refresh_workload(teacher_id=assignment.teacher_id, academic_year_id=assignment.academic_year_id,
                       institution_id=assignment.institution_id, enforce_limit=True)
     return block
+
+
+def _insert_block(*, assignment: TeacherAssignment, proposal: ProposedBlock, actor_id: int | None,
+                  attempts: int = 3) -> ScheduleBlock:
+    """Insert the block in a savepoint (the constraint's failure must leave the transaction usable).
+
+    Two concurrent inserts that clash on an exclusion constraint each wait for the other's
+    uncommitted row, and PostgreSQL breaks the cycle by aborting one with a deadlock error. Rolling
+    back the victim's savepoint releases its row, so the other commits; inserting again then waits
+    for that commit and ends in the exclusion violation, which the caller turns into a 409."""
+    def insert() -> ScheduleBlock:
+        with transaction.atomic():
+            return ScheduleBlock.objects.create(
+                assignment=assignment, teacher_id=assignment.teacher_id, section_id=assignment.section_id,
+                course_id=assignment.course_id, academic_year_id=assignment.academic_year_id,
+                institution_id=assignment.institution_id, room=proposal.room, day_of_week=proposal.day_of_week,
+                start_time=proposal.start_time, end_time=proposal.end_time, start_minute=proposal.start_minute,
+                end_minute=proposal.end_minute, created_by_id=actor_id,
+            )
+
+    for _attempt in range(attempts - 1):
+        try:
+            return insert()
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+    return insert()
 
 
 def _violated_constraint(exc: IntegrityError) -> str | None:
