@@ -37,6 +37,15 @@ def probe_schema() -> Iterator[type[ProbePayload]]:
         yield ProbePayload
 
 
+@pytest.fixture(autouse=True)
+def _isolated_bus(monkeypatch):
+    """The contexts' real handlers stay out of these tests: probe events reach only test handlers."""
+    from collections import defaultdict
+
+    monkeypatch.setattr(bus, "_handlers", defaultdict(list))
+    monkeypatch.setattr(bus, "_by_name", {})
+
+
 @pytest.fixture
 def handler_registry():
     """register(event_type, fn, context=...) -> Handler; every handler is unsubscribed afterwards."""
