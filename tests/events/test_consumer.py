@@ -116,3 +116,28 @@ def test_consumer_lag_counts_what_is_left(totals, settings, capsys):
 def test_consume_events_rejects_a_context_without_handlers(kafka_servers):
     with pytest.raises(CommandError, match="has no event handlers"):
         call_command("consume_events", "--context", "nosuchcontext")
+
+
+def test_consume_events_stops_cleanly_on_sigterm(kafka_servers, topic_prefix):
+    import subprocess
+    import sys
+
+    from tests.events.conftest import ROOT, relay_env, stop_process
+
+    env = relay_env(kafka_servers, topic_prefix, KAFKA_CONSUMER_SESSION_TIMEOUT_MS="6000")
+    listing = subprocess.run([sys.executable, "manage.py", "consume_events", "--context", "nosuchcontext"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert listing.returncode == 1 and "has no event handlers" in listing.stderr
+    contexts = listing.stderr.split("contexts with handlers: ")[1].split(")")[0].split(", ")
+    if contexts == ["none"]:
+        pytest.skip("no context subscribes to any event yet")
+
+    consumer = subprocess.Popen([sys.executable, "manage.py", "consume_events", "--context", contexts[0]],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert consumer.stdout.readline().startswith("consuming ")  # signal handlers are installed by now
+    finally:
+        stop_process(consumer)
+    out, err = consumer.communicate(timeout=10)
+    assert consumer.returncode == 0, err
+    assert "consume_events: messages 0" in out
