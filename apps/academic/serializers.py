@@ -151,7 +151,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
     section_name = serializers.CharField(source="section.name", read_only=True)
     academic_year_id = serializers.IntegerField(read_only=True)
     year = serializers.IntegerField(source="academic_year.year", read_only=True)
-    previous_enrollment_id = serializers.IntegerField(read_only=True)
+    previous_enrollment_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Enrollment
