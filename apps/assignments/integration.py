@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema
 from apps.assignments import contracts
 from apps.auth.contracts import ServiceCaller, has_permission, integration_auth
 from common.errors import PermissionDenied
+from common.filters import MAX_BIGINT
 
 router = Router(tags=["assignments"], auth=integration_auth())
 
@@ -31,16 +32,16 @@ class ErrorOut(Schema):
 
 
 class ProposedBlockIn(Schema):
-    teacherId: int = Field(..., ge=1, examples=[31])
-    sectionId: int = Field(..., ge=1, examples=[4])
-    academicYearId: int = Field(..., ge=1, examples=[2])
-    institutionId: int | None = Field(None, ge=1, description="Whose workload limit applies (default: the global "
+    teacherId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[31])
+    sectionId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[4])
+    academicYearId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[2])
+    institutionId: int | None = Field(None, ge=1, le=MAX_BIGINT, description="Whose workload limit applies (default: the global "
                                       "ASSIGNMENTS_MAX_WEEKLY_HOURS).", examples=[1])
     dayOfWeek: int = Field(..., ge=1, le=7, description="1 = Monday … 7 = Sunday.", examples=[1])
     startTime: time = Field(..., examples=["08:00"])
     endTime: time = Field(..., examples=["09:30"])
     room: str = Field("", max_length=40, examples=["Aula 201"])
-    excludeBlockId: int | None = Field(None, ge=1, description="Ignore this block (when moving it).",
+    excludeBlockId: int | None = Field(None, ge=1, le=MAX_BIGINT, description="Ignore this block (when moving it).",
                                        examples=[None])
 
 

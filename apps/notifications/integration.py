@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from apps.auth.contracts import ServiceCaller, has_permission, integration_auth
 from apps.notifications import contracts
 from common.errors import PermissionDenied
+from common.filters import MAX_BIGINT
 
 router = Router(tags=["notifications"], auth=integration_auth())
 
@@ -25,14 +26,14 @@ class ErrorOut(Schema):
 
 
 class WelcomeIn(Schema):
-    enrollmentId: int = Field(..., ge=1, examples=[17])
-    studentId: int = Field(..., ge=1, examples=[120])
-    sectionId: int = Field(..., ge=1, examples=[4])
+    enrollmentId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[17])
+    studentId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[120])
+    sectionId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[4])
     idempotencyKey: str = Field(..., min_length=1, max_length=150, examples=["saga-8c1f:welcome"])
 
 
 class NotifyGuardiansIn(Schema):
-    studentId: int = Field(..., ge=1, examples=[120])
+    studentId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[120])
     templateKey: str = Field(..., min_length=1, max_length=64, examples=["absence_recorded"])
     context: dict = Field(default_factory=dict, examples=[{"date": "2026-04-10"}])
     idempotencyKey: str = Field(..., min_length=1, max_length=150, examples=["absence:991"])

@@ -59,3 +59,18 @@ def test_a_good_query_value_is_still_accepted(client_for, path, name, value):
     assert response.status_code in (200, 404), (response.status_code, response.content[:300])
     if response.status_code == 404:  # a missing object, not a rejected parameter
         assert response.json()["error"]["code"].endswith("not_found")
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/v1/notifications/notify-guardians",
+     {"studentId": 4030597611430794938548224, "templateKey": "absence_alert", "idempotencyKey": "k-1"}),
+    ("/api/v1/assignments/validate-availability",
+     {"teacherId": 2**63, "sectionId": 1, "academicYearId": 1, "dayOfWeek": 1, "startTime": "08:00",
+      "endTime": "09:00"}),
+])
+def test_an_integration_id_beyond_bigint_is_a_422_not_a_500(client, settings, path, body):
+    response = client.post(path, body, content_type="application/json",
+                           headers={"X-Service-Token": settings.SERVICE_TOKEN})
+
+    assert response.status_code in (400, 422), (response.status_code, response.content[:300])
+    assert "error" in response.json()
