@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema
 from apps.auth import selectors
 from apps.auth.contracts import integration_auth, may_read_user_security
 from common.errors import NotFound
+from common.filters import MAX_BIGINT
 
 router = Router(tags=["auth"], auth=integration_auth())
 
@@ -53,11 +54,12 @@ class UserPermissionsOut(Schema):
 
 
 class CheckPermissionIn(Schema):
-    userId: int = Field(..., ge=1, examples=[42])
+    userId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[42])
     permission: str = Field(..., min_length=1, max_length=100, examples=["grades.record"])
-    studentId: int | None = Field(None, ge=1, description="Check the user's scope over this student.", examples=[None])
-    sectionId: int | None = Field(None, ge=1, description="Check the user may act on this section.", examples=[7])
-    courseId: int | None = Field(None, ge=1, description="Within sectionId: this course.", examples=[3])
+    studentId: int | None = Field(None, ge=1, le=MAX_BIGINT, description="Check the user's scope over this student.",
+                                  examples=[None])
+    sectionId: int | None = Field(None, ge=1, le=MAX_BIGINT, description="Check the user may act on this section.", examples=[7])
+    courseId: int | None = Field(None, ge=1, le=MAX_BIGINT, description="Within sectionId: this course.", examples=[3])
 
 
 class CheckPermissionOut(Schema):

@@ -75,8 +75,13 @@ class GradeRecordAdmin(admin.ModelAdmin):
                        "average", "average_display", "average_calculated_at", "created_at", "report_card"]
     inlines = [GradeEntryInline]
 
+    def has_add_permission(self, request):
+        return False  # grade records are created when a student is enrolled (grades services)
+
     @admin.display(description=_("report card"))
     def report_card(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
         url = reverse("grades:report-card", kwargs={"student_id": obj.student_id, "period_id": obj.period_id})
         return format_html('<a href="{}" target="_blank">{}</a>', url, _("Print"))
 

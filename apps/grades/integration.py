@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from apps.auth.contracts import ServiceCaller, has_permission, integration_auth
 from apps.grades import contracts
 from common.errors import PermissionDenied
+from common.filters import MAX_BIGINT
 
 router = Router(tags=["grades"], auth=integration_auth())
 
@@ -26,9 +27,9 @@ class ErrorOut(Schema):
 
 
 class InitializeIn(Schema):
-    enrollmentId: int = Field(..., ge=1, examples=[17])
-    studentId: int = Field(..., ge=1, examples=[41])
-    sectionId: int = Field(..., ge=1, examples=[3])
+    enrollmentId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[17])
+    studentId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[41])
+    sectionId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[3])
 
 
 class InitializeOut(Schema):

@@ -301,6 +301,16 @@ class PeriodDetailView(APIView):
         return Response(PeriodSerializer(services.period_update(period_id=period_id, **data.validated_data)).data)
 
 
+def _year_param(request: Request) -> int | None:
+    """?year=2026: a calendar year (1..9999) or absent; anything else is a 400, not a 500."""
+    year = request.query_params.get("year")
+    if year in (None, ""):
+        return None
+    if not (year.isascii() and year.isdigit() and 1 <= int(year) <= 9999):
+        raise ValidationFailed(fields={"year": [str(_("Give a year between 1 and 9999."))]})
+    return int(year)
+
+
 class HolidayListCreateView(ListAPIView):
     serializer_class = HolidaySerializer
 
@@ -310,9 +320,7 @@ class HolidayListCreateView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Holiday.objects.none()
-        year = self.request.query_params.get("year")
-        return selectors.holidays_of(_target_institution(self.request),
-                                     year=int(year) if year and year.isdigit() else None)
+        return selectors.holidays_of(_target_institution(self.request), year=_year_param(self.request))
 
     @extend_schema(summary="Holidays of the institution (?year=2026)",
                    parameters=[INSTITUTION_PARAM, OpenApiParameter("year", int)],

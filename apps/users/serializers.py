@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.users.models import DocumentType, GuardianLink, User, UserType
+from common.filters import MAX_BIGINT
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -96,7 +97,8 @@ class ChildSerializer(serializers.Serializer):
 
 
 class BulkValidateRequestSerializer(serializers.Serializer):
-    user_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000)
+    user_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_BIGINT), min_length=1,
+                                     max_length=1000)
 
 
 class UserValidationSerializer(serializers.Serializer):

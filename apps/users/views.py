@@ -33,6 +33,7 @@ from apps.users.serializers import (
     UserValidationSerializer,
 )
 from common.errors import NotFound, PermissionDenied, ValidationFailed
+from common.filters import IdFilter
 
 READ = requires("users.read")
 MANAGE = requires("users.manage")
@@ -103,7 +104,7 @@ def _managed_user(request: Request, user_id: int) -> User:
 
 
 class UserFilter(django_filters.FilterSet):
-    institution = django_filters.NumberFilter(field_name="institution_id")
+    institution = IdFilter(field_name="institution_id")
     user_type = django_filters.ChoiceFilter(choices=UserType.choices)
     is_active = django_filters.BooleanFilter()
 
