@@ -34,14 +34,43 @@ def _fill(school: dict) -> None:
     people = User.objects.filter(institution_id=inst)
     school["director_id"] = people.get(username=MARKER).pk
     school["teacher_ids"] = list(people.filter(user_type=UserType.TEACHER).order_by("username").values_list("pk", flat=True))
-    school["student_ids"] = list(people.filter(user_type=UserType.STUDENT).order_by("username").values_list("pk", flat=True))
-    school["guardian_ids"] = list(people.filter(user_type=UserType.PARENT).order_by("username").values_list("pk", flat=True))
+    students = people.filter(user_type=UserType.STUDENT).order_by("username")
+    school["student_ids"] = list(students.exclude(username__startswith=APPLICANT_PREFIX).values_list("pk", flat=True))
+    guardians = people.filter(user_type=UserType.PARENT).exclude(username__startswith=f"apoderado-{APPLICANT_PREFIX}")
+    school["guardian_ids"] = list(guardians.order_by("username").values_list("pk", flat=True))
+
+
+# Families applying for a seat this year: the enrollment demo runs the enrollment saga for them
+# (postulante3 has been deactivated, so the saga refuses and compensates).
+APPLICANT_PREFIX = "postulante"
+APPLICANTS = [("postulante1", "Thiago", "Quispe Ccori", "María", True), ("postulante2", "Luana", "Rojas Apaza", "Rosa", True),
+              ("postulante3", "Adrián", "Flores Ticona", "Carmen", False)]
+
+
+def _seed_applicants(school: dict) -> None:
+    inst = school.get("institution_id")
+    school["applicant_ids"] = []
+    for username, first, last, parent_first, active in APPLICANTS:
+        student = User.objects.filter(username=username).first()
+        if student is None:
+            student = services.user_create(user_type=UserType.STUDENT, first_name=first, last_name=last,
+                                           institution_id=inst, username=username, password=DEMO_PASSWORD,
+                                           email=f"{username}@sanmartin.edu.pe")
+            parent = services.user_create(user_type=UserType.PARENT, first_name=parent_first, last_name=last,
+                                          institution_id=inst, username=f"apoderado-{username}", password=DEMO_PASSWORD,
+                                          email=f"apoderado.{username}@sanmartin.edu.pe")
+            services.guardian_link_create(student_id=student.pk, guardian_id=parent.pk,
+                                          relationship=GuardianLink.Relationship.MOTHER, is_primary_contact=True)
+            if not active:
+                services.user_deactivate(user_id=student.pk, reason="demo: family withdrew the application")
+        school["applicant_ids"].append(student.pk)
 
 
 def seed(school: dict) -> None:
     inst = school.get("institution_id")
     if User.objects.filter(username=MARKER).exists():
         _fill(school)
+        _seed_applicants(school)
         return
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security
     password = make_password(DEMO_PASSWORD)
@@ -94,3 +123,4 @@ def seed(school: dict) -> None:
     for link in links:
         services.publish_linked(link)
     _fill(school)
+    _seed_applicants(school)

@@ -37,6 +37,8 @@ print(json.dumps({
     "absences": count("attendance.AttendanceRecord", status="ABSENT"),
     "messages": count("notifications.Message"),
     "admins": count("users.User", username="admin", is_superuser=True),
+    "sagas_completed": count("sagas.SagaInstance", saga_type="student_enrollment", status="COMPLETED"),
+    "sagas_compensated": count("sagas.SagaInstance", saga_type="student_enrollment", status="COMPENSATED"),
 }))
 """
 
@@ -77,3 +79,5 @@ def test_migrate_and_seed_demo_twice_on_sqlite_with_eager_tasks(tmp_path):
     assert counts["admins"] == 1
     for key in ("sections", "schedule_blocks", "grade_entries", "absences", "messages"):
         assert counts[key] > 0, counts
+    # the demo admissions ran the enrollment saga once each, the second seed_demo started none
+    assert (counts["sagas_completed"], counts["sagas_compensated"]) == (2, 1), counts

@@ -22,6 +22,7 @@ DEMO_KEYS = {
     "year": "institution (int, e.g. 2026)", "admin_id": "users", "director_id": "users", "teacher_ids": "users",
     "student_ids": "users", "guardian_ids": "users", "academic_year_id": "academic", "section_ids": "academic",
     "course_ids": "academic", "enrollment_ids": "academic",
+    "applicant_ids": "users (students not yet enrolled: the enrollment demo runs the saga for them)",
 }
 
 ADMIN_USERNAME = "admin"
