@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.openapi.add_error_responses"],
     # An enrollment request's (saga's) status is not an enrollment's status: without a name of its
     # own, drf-spectacular folded both into EnrollmentStatusEnum ("EnrollmentRequest" minus "Request").
     "ENUM_NAME_OVERRIDES": {"SagaStatusEnum": "events.saga.models.SagaStatus"},

@@ -65,3 +65,15 @@ def test_database_is_postgresql():
     from django.db import connection
 
     assert connection.vendor == "postgresql"
+
+
+def test_every_operation_documents_the_shared_error_body(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert "Error" in schema["components"]["schemas"]
+    enroll = schema["paths"]["/api/v1/academic/enrollments/"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "422"} <= set(enroll)
+    assert enroll["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    for operations in schema["paths"].values():
+        for method, operation in operations.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                assert {"400", "401", "403", "404"} <= set(operation["responses"]), operation["operationId"]
