@@ -129,6 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--baseline", type=int, default=100)
+    parser.add_argument("--paced", type=int, default=30, help="enrollments sent one at a time (unloaded latency)")
     args = parser.parse_args()
     tag = str(int(time.time()))
 
@@ -140,9 +141,17 @@ def main() -> None:
     # Workers: requests enqueue sagas; 2 worker processes run them (and the event handlers, and the sends).
     celery_app.conf.task_always_eager = False
     students, sections = build_school(f"{tag}w", args.count)
+    paced_students, paced_sections = build_school(f"{tag}p", args.paced)
     log = ROOT / "var" / "bench-worker.log"
     worker = start_worker(log)
     try:
+        # Unloaded: one request at a time, each waited for (the time one family waits).
+        paced_ids = []
+        for index, student_id in enumerate(paced_students):
+            paced_ids += enroll_all([student_id], [paced_sections[index // SECTION_CAPACITY]])
+            wait_done(paced_ids[-1:], timeout=120)
+        paced = measure(paced_ids)
+        # Saturated: every request at once (the first morning of enrollment).
         started = time.time()
         saga_ids = enroll_all(students, sections)
         enqueue_seconds = time.time() - started
@@ -155,7 +164,8 @@ def main() -> None:
     print(f"enrollment saga benchmark: {args.count} enrollments on 2 worker processes; baseline {args.baseline} "
           f"in-process (eager); requests enqueued in {enqueue_seconds:.1f} s")
     report("in-process, eager (baseline)", baseline)
-    report("Celery worker, 2 processes", result)
+    report("Celery worker, one at a time", paced)
+    report("Celery worker, 2 processes, burst", result)
     if baseline["per_second"]:
         print(f"ratio (workers / baseline throughput): {result['per_second'] / baseline['per_second']:.2f}x")
 
