@@ -31,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchlib import percentile, run_on_scratch_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prs1.settings")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
@@ -44,27 +47,7 @@ def main() -> int:
     parser.add_argument("--database", default="bench_prs1_attendance")
     args = parser.parse_args()
 
-    import django
-    from django.conf import settings
-
-    django.setup()
-    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        sys.exit("attendance_benchmark: set DATABASE_URL to a PostgreSQL server")
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = args.database
-
-    from django.db import connection
-
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        return run(args)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return run_on_scratch_database(args.database, "attendance_benchmark", lambda: run(args))
 
 
 def build_school(args):
