@@ -17,18 +17,9 @@ from apps.assignments import contracts
 from apps.auth.contracts import ServiceCaller, has_permission, integration_auth
 from common.errors import PermissionDenied
 from common.filters import MAX_BIGINT
+from common.integration import ErrorOut
 
 router = Router(tags=["assignments"], auth=integration_auth())
-
-
-class ErrorDetailOut(Schema):
-    code: str
-    message: str
-    details: dict
-
-
-class ErrorOut(Schema):
-    error: ErrorDetailOut
 
 
 class ProposedBlockIn(Schema):

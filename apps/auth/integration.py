@@ -16,18 +16,9 @@ from apps.auth import selectors
 from apps.auth.contracts import integration_auth, may_read_user_security
 from common.errors import NotFound
 from common.filters import MAX_BIGINT
+from common.integration import ErrorOut
 
 router = Router(tags=["auth"], auth=integration_auth())
-
-
-class ErrorDetailOut(Schema):
-    code: str
-    message: str
-    details: dict
-
-
-class ErrorOut(Schema):
-    error: ErrorDetailOut
 
 
 class ValidateTokenIn(Schema):

@@ -11,18 +11,9 @@ from apps.auth.contracts import ServiceCaller, has_permission, integration_auth
 from apps.notifications import contracts
 from common.errors import PermissionDenied
 from common.filters import MAX_BIGINT
+from common.integration import ErrorOut
 
 router = Router(tags=["notifications"], auth=integration_auth())
-
-
-class ErrorDetailOut(Schema):
-    code: str
-    message: str
-    details: dict
-
-
-class ErrorOut(Schema):
-    error: ErrorDetailOut
 
 
 class WelcomeIn(Schema):
