@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -35,7 +36,7 @@ def exception_handler(exc, context):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(error_body("validation_error", "Invalid input.", {"fields": fields}), status=400)
+        return Response(error_body("validation_error", str(_("Invalid input.")), {"fields": fields}), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -45,7 +46,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = error_body("validation_error", "Invalid input.", {"fields": _flatten(exc.detail)})
+        response.data = error_body("validation_error", str(_("Invalid input.")), {"fields": _flatten(exc.detail)})
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         extra = {}

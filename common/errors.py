@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     status_code = 400
@@ -26,8 +28,9 @@ class ValidationFailed(DomainError):
     status_code = 400
     default_code = "validation_error"
 
-    def __init__(self, message: str = "Invalid input.", *, fields: dict[str, list[str]] | None = None,
+    def __init__(self, message: str | None = None, *, fields: dict[str, list[str]] | None = None,
                  code: str | None = None, details: dict[str, Any] | None = None):
+        message = message if message is not None else _("Invalid input.")
         merged = dict(details or {})
         if fields:
             merged["fields"] = fields

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from apps.academic import contracts as academic
 from apps.attendance import contracts as attendance
 from apps.grades import contracts as grades
@@ -49,11 +51,11 @@ def compensate_enrollment(ctx: SagaContext) -> None:
 def validate_user_exists(ctx: SagaContext) -> dict:
     student = users.get_user(user_id=ctx.data["student_id"])
     if student is None:
-        raise BusinessRuleViolation("The student does not exist.", code="student_not_found")
+        raise BusinessRuleViolation(_("The student does not exist."), code="student_not_found")
     if student.user_type != "STUDENT":
-        raise BusinessRuleViolation("The user is not a student.", code="not_a_student")
+        raise BusinessRuleViolation(_("The user is not a student."), code="not_a_student")
     if not student.is_active:
-        raise BusinessRuleViolation("The student is not active.", code="student_inactive")
+        raise BusinessRuleViolation(_("The student is not active."), code="student_inactive")
     return {"student_code": student.code}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.academic import contracts as academic
 from apps.enrollment.sagas import STUDENT_ENROLLMENT
@@ -22,11 +23,12 @@ def enrollment_request(*, student_id: int, section_id: int, enrollment_type: str
     returns the saga the first request started. Refusals that need no other context's state
     (unknown section, bad type) answer at once; the rest is the saga's to decide."""
     if enrollment_type not in ENROLLMENT_TYPES:
-        raise ValidationFailed(fields={"enrollment_type": [f"Must be one of {', '.join(ENROLLMENT_TYPES)}."]})
+        choices = ", ".join(ENROLLMENT_TYPES)
+        raise ValidationFailed(fields={"enrollment_type": [_("Must be one of %(types)s.") % {"types": choices}]})
     if enrollment_type == "TRANSFER_IN" and not previous_institution:
-        raise ValidationFailed(fields={"previous_institution": ["Required for a transfer from another school."]})
+        raise ValidationFailed(fields={"previous_institution": [_("Required for a transfer from another school.")]})
     if academic.get_section(section_id=section_id) is None:
-        raise NotFound("The section does not exist.", code="section_not_found")
+        raise NotFound(_("The section does not exist."), code="section_not_found")
     data = {
         "student_id": student_id,
         "section_id": section_id,

@@ -3,6 +3,7 @@ GET /api/v1/academic/enrollments/sagas/{sagaId} shows its steps."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -89,5 +90,5 @@ class EnrollmentRequestDetailView(APIView):
     def get(self, request, saga_id):
         saga = selectors.enrollment_request(saga_id=saga_id)
         if saga is None:
-            raise NotFound("No such enrollment request.", code="enrollment_request_not_found")
+            raise NotFound(_("No such enrollment request."), code="enrollment_request_not_found")
         return Response(EnrollmentRequestSerializer(saga, context={"request": request}).data)

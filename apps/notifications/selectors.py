@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from apps.notifications.models import (
     DONE_OK_STATUSES,
@@ -21,7 +22,7 @@ from common.errors import NotFound
 def template_get(*, template_id: int) -> NotificationTemplate:
     template = NotificationTemplate.objects.filter(pk=template_id).first()
     if template is None:
-        raise NotFound("Template not found.", code="template_not_found")
+        raise NotFound(_("Template not found."), code="template_not_found")
     return template
 
 
@@ -55,7 +56,7 @@ def unread_count(*, user_id: int) -> int:
 def bulk_progress(*, bulk_id: int) -> dict:
     bulk = BulkSend.objects.filter(pk=bulk_id).first()
     if bulk is None:
-        raise NotFound("Bulk send not found.", code="bulk_not_found")
+        raise NotFound(_("Bulk send not found."), code="bulk_not_found")
     counts = bulk.messages.aggregate(
         created=Count("id"),
         sent=Count("id", filter=Q(status__in=DONE_OK_STATUSES)),

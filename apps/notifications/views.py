@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser
@@ -180,7 +181,7 @@ class SmsWebhookView(APIView):
     def post(self, request):
         raw = request.body  # read before the form is parsed: the signature covers the exact bytes
         if not services.webhook_signature_valid(raw, request.headers.get(SIGNATURE_HEADER)):
-            raise PermissionDenied("Invalid or missing signature.", code="invalid_signature")
+            raise PermissionDenied(_("Invalid or missing signature."), code="invalid_signature")
         serializer = SmsStatusCallbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
