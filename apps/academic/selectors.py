@@ -98,3 +98,8 @@ def courses_of_section(*, section_id: int) -> list[Course]:
         return []
     return list(Course.objects.filter(curriculum_entries__academic_year_id=section["academic_year_id"],
                                       grade_level_id=section["grade_level_id"]).order_by("name", "id"))
+
+
+def section_institution_id(section_id: int) -> int | None:
+    """The section's institution (auth's `section_institution_id` provider)."""
+    return Section.objects.filter(pk=section_id).values_list("institution_id", flat=True).first()

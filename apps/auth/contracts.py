@@ -106,6 +106,7 @@ PROVIDERS = (
     "teacher_section_ids",           # (teacher_user_id) -> ids of sections the teacher teaches     [assignments]
     "teacher_section_course_pairs",  # (teacher_user_id) -> {(section_id, course_id)} taught        [assignments]
     "student_section_ids",           # (student_user_id) -> ids of the student's current sections   [academic]
+    "section_institution_id",        # (section_id) -> the section's institution id, or None          [academic]
     "credentials",                   # (username, password) -> user id or None                      [users]
     "user_summary",                  # (user_id) -> dict(id, user_type, institution_id, is_active, is_superuser) | None [users]
                                      #   optional keys shown in the login profile: code, first_name, last_name, email
@@ -164,13 +165,28 @@ def principal_for_user_id(user_id: int) -> Principal | None:
 # --- object scope ------------------------------------------------------------------------
 
 
+def _same_institution(principal: Principal, institution_of: Callable[[], int | None]) -> bool:
+    """Staff act within their own school. Superusers and network staff (no institution of their
+    own) act across the network without a lookup; an object whose institution is unknown is not
+    restricted here (its endpoint answers 404 for a missing object)."""
+    if principal.is_superuser or principal.institution_id is None:
+        return True
+    institution_id = institution_of()
+    return institution_id is None or principal.institution_id == institution_id
+
+
+def _student_institution(student_id: int) -> int | None:
+    summary = _provide("user_summary", student_id)
+    return summary.get("institution_id") if summary else None
+
+
 def can_read_student(principal: Principal | None, student_id: int) -> bool:
-    """Staff and the psychologist: any student. A student: themself. A guardian: their own
+    """Staff and the psychologist: any student of their own school. A student: themself. A guardian: their own
     children. A teacher: students of the sections they teach."""
     if principal is None:
         return False
     if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
-        return True
+        return _same_institution(principal, lambda: _student_institution(student_id))
     if principal.user_type == "STUDENT":
         return principal.user_id == student_id
     if principal.user_type == "PARENT":
@@ -182,13 +198,13 @@ def can_read_student(principal: Principal | None, student_id: int) -> bool:
 
 def can_act_on_section(principal: Principal | None, section_id: int, course_id: int | None = None) -> bool:
     """May the caller act (mark attendance, record grades) on this section (and course)?
-    Academic staff: any section. A teacher: only sections (and courses) assigned to them."""
+    Academic staff: any section of their own school. A teacher: only sections (and courses) assigned to them."""
     if principal is None:
         return False
     if principal.is_superuser or principal.user_type in ACADEMIC_STAFF_ROLES:
-        return True
-    if principal.user_type == "AUXILIARY":
-        return course_id is None  # auxiliaries take daily attendance, never grades
+        return _same_institution(principal, lambda: _provide("section_institution_id", section_id))
+    if principal.user_type == "AUXILIARY":  # auxiliaries take daily attendance, never grades
+        return course_id is None and _same_institution(principal, lambda: _provide("section_institution_id", section_id))
     if principal.user_type == "TEACHER":
         if course_id is None:
             return section_id in _ids("teacher_section_ids", principal.user_id)

@@ -86,12 +86,35 @@ def test_all_permissions_is_the_union_of_the_matrix():
 # --- object scope ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ["ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY", "PSYCHOLOGIST"])
-def test_staff_and_psychologist_read_any_student_without_asking_providers(providers, role):
-    providers.clear()  # staff never need the providers
-    assert can_read_student(p(role), OTHER_STUDENT) is True
+STAFF_AND_PSYCHOLOGIST = ["ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY", "PSYCHOLOGIST"]
+SCHOOL, OTHER_SCHOOL = 1, 2  # p(...) principals belong to SCHOOL
+
+
+@pytest.fixture
+def schools(providers):
+    """Student 100 and section 1 are in the principals' school; student 200 and section 2 in another."""
+    providers["user_summary"] = lambda user_id: {"id": user_id, "user_type": "STUDENT", "is_active": True,
+                                                 "is_superuser": False, "institution_id": {
+                                                     STUDENT: SCHOOL, OTHER_STUDENT: OTHER_SCHOOL}.get(user_id)}
+    providers["section_institution_id"] = lambda section_id: {SECTION_A: SCHOOL, SECTION_B: OTHER_SCHOOL}.get(section_id)
+    return providers
+
+
+@pytest.mark.parametrize("role", STAFF_AND_PSYCHOLOGIST)
+def test_staff_and_psychologist_read_the_students_of_their_own_school_only(schools, role):
+    assert can_read_student(p(role), STUDENT) is True
+    assert can_read_student(p(role), OTHER_STUDENT) is False  # another school of the network
     assert visible_student_ids(p(role)) is None
     assert visible_section_ids(p(role)) is None
+
+
+@pytest.mark.parametrize("role", STAFF_AND_PSYCHOLOGIST)
+def test_network_staff_and_superusers_read_any_student_without_asking_providers(providers, role):
+    providers.clear()  # no lookup is needed for them
+    network = Principal(user_id=1, user_type=role, institution_id=None)
+    assert can_read_student(network, OTHER_STUDENT) is True
+    assert can_read_student(p(role, superuser=True), OTHER_STUDENT) is True
+    assert visible_student_ids(network) is None
 
 
 def test_student_reads_only_themself(scope):
@@ -135,13 +158,16 @@ def test_teacher_acts_only_on_their_sections_and_courses(scope):
 
 
 @pytest.mark.parametrize("role", ["ADMIN", "DIRECTOR", "SECRETARY"])
-def test_academic_staff_act_on_any_section_and_course(role):
-    assert can_act_on_section(p(role), SECTION_B, COURSE_ART) is True
+def test_academic_staff_act_on_any_section_and_course_of_their_own_school(schools, role):
+    assert can_act_on_section(p(role), SECTION_A, COURSE_ART) is True
+    assert can_act_on_section(p(role), SECTION_B, COURSE_ART) is False  # another school's section
+    assert can_act_on_section(p(role, superuser=True), SECTION_B, COURSE_ART) is True
 
 
-def test_auxiliary_takes_daily_attendance_but_never_acts_on_a_course():
-    assert can_act_on_section(p("AUXILIARY"), SECTION_B) is True
-    assert can_act_on_section(p("AUXILIARY"), SECTION_B, COURSE_ART) is False
+def test_auxiliary_takes_daily_attendance_but_never_acts_on_a_course(schools):
+    assert can_act_on_section(p("AUXILIARY"), SECTION_A) is True
+    assert can_act_on_section(p("AUXILIARY"), SECTION_A, COURSE_ART) is False
+    assert can_act_on_section(p("AUXILIARY"), SECTION_B) is False
 
 
 @pytest.mark.parametrize("role", ["PARENT", "STUDENT", "PSYCHOLOGIST", "JANITOR"])

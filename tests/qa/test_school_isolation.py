@@ -1,0 +1,48 @@
+"""A network of schools: staff act within their own school. A director of one school can neither
+read nor write the students and sections of another (real contexts, no fakes)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from apps.enrollment import services as enrollment
+from tests.enrollment.conftest import build_school
+from tests.users.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_schools(django_capture_on_commit_callbacks):
+    schools = []
+    for capacity in (30, 31):  # build_school names the institution after the capacity
+        school = build_school(capacity=capacity)
+        student = school.new_student(guardians=0)
+        with django_capture_on_commit_callbacks(execute=True):
+            enrollment.enrollment_request(student_id=student.pk, section_id=school.section_id)
+        schools.append((school, student, StaffFactory(user_type="DIRECTOR", institution_id=school.institution_id)))
+    return schools
+
+
+def test_a_director_reads_attendance_and_grades_of_their_own_school_only(two_schools, client_for):
+    (school_a, student_a, director_a), (school_b, student_b, _) = two_schools
+    client = client_for(director_a)
+    assert client.get(f"/api/v1/attendance/student/{student_a.pk}/summary").status_code == 200
+    assert client.get(f"/api/v1/attendance/student/{student_b.pk}/summary").status_code in (403, 404)
+    assert client.get(f"/api/v1/grades/student/{student_a.pk}/period/{school_a.period_ids[0]}").status_code == 200
+    assert client.get(f"/api/v1/grades/student/{student_b.pk}/period/{school_b.period_ids[0]}").status_code in (403, 404)
+
+
+def test_a_director_cannot_mark_another_schools_section(two_schools, client_for):
+    (_school_a, _student_a, director_a), (school_b, student_b, _) = two_schools
+    day = timezone.localdate()
+    while day.weekday() >= 5:  # a school day
+        day -= timezone.timedelta(days=1)
+    response = client_for(director_a).post("/api/v1/attendance/mark-present", {
+        "sectionId": school_b.section_id, "date": day.isoformat(),
+        "exceptions": [{"studentId": student_b.pk, "status": "ABSENT"}]}, format="json")
+    assert response.status_code in (403, 404)
+    from apps.attendance.models import AttendanceRecord
+
+    assert not AttendanceRecord.objects.filter(student_id=student_b.pk).exists()
