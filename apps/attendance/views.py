@@ -29,6 +29,7 @@ from apps.attendance.serializers import (
 )
 from apps.auth.contracts import (
     can_act_on_section,
+    can_read_section,
     can_read_student,
     principal_of,
     requires,
@@ -71,7 +72,7 @@ def _scope(request: Request) -> dict:
 
 def _may_read_section(request: Request, section_id: int) -> bool:
     principal = principal_of(request.user)
-    return visible_section_ids(principal) is None or can_act_on_section(principal, section_id)
+    return can_read_section(principal, section_id) or can_act_on_section(principal, section_id)
 
 
 class MarkPresentView(APIView):

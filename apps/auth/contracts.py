@@ -212,6 +212,19 @@ def can_act_on_section(principal: Principal | None, section_id: int, course_id: 
     return False
 
 
+def can_read_section(principal: Principal | None, section_id: int) -> bool:
+    """May the caller read a whole section's records (a day's attendance sheet, the roster's
+    grades)? They list every classmate, so: staff and the psychologist, for the sections of their
+    school; a teacher, for the sections they teach. Parents and students read only their own rows."""
+    if principal is None:
+        return False
+    if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
+        return _same_institution(principal, lambda: _provide("section_institution_id", section_id))
+    if principal.user_type == "TEACHER":
+        return section_id in _ids("teacher_section_ids", principal.user_id)
+    return False
+
+
 def visible_student_ids(principal: Principal | None) -> frozenset[int] | None:
     """Students whose records the caller may list: None means all (staff), else the set.
     A teacher lists students through their sections (`visible_section_ids`, then the roster), so

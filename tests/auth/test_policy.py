@@ -12,6 +12,7 @@ from apps.auth.contracts import (
     Principal,
     ProviderMissing,
     can_act_on_section,
+    can_read_section,
     can_read_student,
     has_permission,
     principal_for_user_id,
@@ -248,3 +249,15 @@ def test_requires_refuses_anonymous():
     from django.contrib.auth.models import AnonymousUser
 
     assert _allowed(requires("institution.read"), AnonymousUser()) is False
+
+
+def test_whole_section_records_are_for_staff_of_the_school_and_the_sections_teachers(scope, schools):
+    assert can_read_section(p("DIRECTOR"), SECTION_A) is True
+    assert can_read_section(p("PSYCHOLOGIST"), SECTION_A) is True
+    assert can_read_section(p("DIRECTOR"), SECTION_B) is False  # another school
+    assert can_read_section(p("TEACHER", TEACHER), SECTION_A) is True
+    assert can_read_section(p("TEACHER", TEACHER), SECTION_B) is False
+    # a day's sheet lists every classmate: families read only their own rows
+    assert can_read_section(p("PARENT", GUARDIAN), SECTION_A) is False
+    assert can_read_section(p("STUDENT", STUDENT), SECTION_A) is False
+    assert can_read_section(None, SECTION_A) is False

@@ -46,3 +46,11 @@ def test_a_director_cannot_mark_another_schools_section(two_schools, client_for)
     from apps.attendance.models import AttendanceRecord
 
     assert not AttendanceRecord.objects.filter(student_id=student_b.pk).exists()
+
+
+def test_a_director_reads_the_daily_sheet_of_their_own_schools_sections_only(two_schools, client_for):
+    (school_a, _student_a, director_a), (school_b, _student_b, _) = two_schools
+    day = timezone.localdate().isoformat()
+    client = client_for(director_a)
+    assert client.get(f"/api/v1/attendance/sections/{school_a.section_id}/day/{day}").status_code == 200
+    assert client.get(f"/api/v1/attendance/sections/{school_b.section_id}/day/{day}").status_code in (403, 404)
