@@ -18,3 +18,4 @@ class AcademicConfig(ContextAppConfig):
         register_provider("student_section_ids", selectors.active_section_ids_of_student)
         # ... and which school a section belongs to (staff act within their own school).
         register_provider("section_institution_id", selectors.section_institution_id)
+        register_provider("institution_section_ids", selectors.institution_section_ids)

@@ -103,3 +103,8 @@ def courses_of_section(*, section_id: int) -> list[Course]:
 def section_institution_id(section_id: int) -> int | None:
     """The section's institution (auth's `section_institution_id` provider)."""
     return Section.objects.filter(pk=section_id).values_list("institution_id", flat=True).first()
+
+
+def institution_section_ids(institution_id: int) -> list[int]:
+    """Every section of the school, all years (auth's `institution_section_ids` provider)."""
+    return list(Section.objects.filter(institution_id=institution_id).values_list("pk", flat=True))

@@ -59,12 +59,13 @@ def _int_query_param(request: Request, name: str, *, max_value: int, message: st
 
 
 def _scope(request: Request) -> dict:
-    """Which rows the caller may list: staff everything; a teacher their sections; a guardian
+    """Which rows the caller may list: staff their school's; a teacher their sections; a guardian
     their children; a student themself."""
     principal = principal_of(request.user)
     students = visible_student_ids(principal)
-    if students is None:
-        return {}
+    if students is None:  # staff: the sections of their school (None: the whole network)
+        sections = visible_section_ids(principal)
+        return {} if sections is None else {"section_ids": sections}
     if principal is not None and principal.user_type == "TEACHER":
         return {"student_ids": students, "section_ids": visible_section_ids(principal)}
     return {"student_ids": students}

@@ -107,6 +107,7 @@ PROVIDERS = (
     "teacher_section_course_pairs",  # (teacher_user_id) -> {(section_id, course_id)} taught        [assignments]
     "student_section_ids",           # (student_user_id) -> ids of the student's current sections   [academic]
     "section_institution_id",        # (section_id) -> the section's institution id, or None          [academic]
+    "institution_section_ids",       # (institution_id) -> ids of the school's sections               [academic]
     "credentials",                   # (username, password) -> user id or None                      [users]
     "user_summary",                  # (user_id) -> dict(id, user_type, institution_id, is_active, is_superuser) | None [users]
                                      #   optional keys shown in the login profile: code, first_name, last_name, email
@@ -241,11 +242,14 @@ def visible_student_ids(principal: Principal | None) -> frozenset[int] | None:
 
 
 def visible_section_ids(principal: Principal | None) -> frozenset[int] | None:
-    """Sections the caller may list: None means all (staff), else the set (a teacher's own)."""
+    """Sections the caller may list: None means all (superusers and network staff), else the set:
+    the sections of their school for school staff, a teacher's own, a family's children's."""
     if principal is None:
         return frozenset()
     if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
-        return None
+        if principal.is_superuser or principal.institution_id is None:
+            return None
+        return _ids("institution_section_ids", principal.institution_id)
     if principal.user_type == "TEACHER":
         return _ids("teacher_section_ids", principal.user_id)
     if principal.user_type == "STUDENT":

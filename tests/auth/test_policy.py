@@ -98,6 +98,8 @@ def schools(providers):
                                                  "is_superuser": False, "institution_id": {
                                                      STUDENT: SCHOOL, OTHER_STUDENT: OTHER_SCHOOL}.get(user_id)}
     providers["section_institution_id"] = lambda section_id: {SECTION_A: SCHOOL, SECTION_B: OTHER_SCHOOL}.get(section_id)
+    providers["institution_section_ids"] = lambda institution_id: {SCHOOL: [SECTION_A], OTHER_SCHOOL: [SECTION_B]}.get(
+        institution_id, [])
     return providers
 
 
@@ -105,8 +107,8 @@ def schools(providers):
 def test_staff_and_psychologist_read_the_students_of_their_own_school_only(schools, role):
     assert can_read_student(p(role), STUDENT) is True
     assert can_read_student(p(role), OTHER_STUDENT) is False  # another school of the network
-    assert visible_student_ids(p(role)) is None
-    assert visible_section_ids(p(role)) is None
+    assert visible_student_ids(p(role)) is None  # not restricted by student...
+    assert visible_section_ids(p(role)) == {SECTION_A}  # ...but to the sections of their school
 
 
 @pytest.mark.parametrize("role", STAFF_AND_PSYCHOLOGIST)
@@ -116,6 +118,7 @@ def test_network_staff_and_superusers_read_any_student_without_asking_providers(
     assert can_read_student(network, OTHER_STUDENT) is True
     assert can_read_student(p(role, superuser=True), OTHER_STUDENT) is True
     assert visible_student_ids(network) is None
+    assert visible_section_ids(network) is None and visible_section_ids(p(role, superuser=True)) is None
 
 
 def test_student_reads_only_themself(scope):

@@ -3,11 +3,13 @@ read nor write the students and sections of another (real contexts, no fakes).""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.utils import timezone
 
 from apps.enrollment import services as enrollment
-from tests.enrollment.conftest import build_school
+from tests.enrollment.conftest import YEAR, build_school
 from tests.users.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +22,8 @@ def two_schools(django_capture_on_commit_callbacks):
         school = build_school(capacity=capacity)
         student = school.new_student(guardians=0)
         with django_capture_on_commit_callbacks(execute=True):
-            enrollment.enrollment_request(student_id=student.pk, section_id=school.section_id)
+            enrollment.enrollment_request(student_id=student.pk, section_id=school.section_id,
+                                          enrollment_date=date(YEAR, 3, 2))
         schools.append((school, student, StaffFactory(user_type="DIRECTOR", institution_id=school.institution_id)))
     return schools
 
@@ -54,3 +57,17 @@ def test_a_director_reads_the_daily_sheet_of_their_own_schools_sections_only(two
     client = client_for(director_a)
     assert client.get(f"/api/v1/attendance/sections/{school_a.section_id}/day/{day}").status_code == 200
     assert client.get(f"/api/v1/attendance/sections/{school_b.section_id}/day/{day}").status_code in (403, 404)
+
+
+def test_a_directors_attendance_lists_hold_their_own_school_only(two_schools, client_for):
+    from apps.attendance import services as attendance
+
+    (school_a, student_a, director_a), (school_b, student_b, _) = two_schools
+    day = timezone.localdate()
+    while day.weekday() >= 5:
+        day -= timezone.timedelta(days=1)
+    for school, student in ((school_a, student_a), (school_b, student_b)):
+        attendance.attendance_mark_section(section_id=school.section_id, day=day, marked_by_id=None, exceptions=[
+            attendance.ExceptionRow(student_id=student.pk, status="ABSENT")])
+    rows = client_for(director_a).get("/api/v1/attendance/records", {"page_size": 100}).json()["results"]
+    assert rows and {row["sectionId"] if "sectionId" in row else row["section_id"] for row in rows} == {school_a.section_id}
