@@ -166,19 +166,19 @@ def assignment_list(*, filters: dict | None = None, teacher_id: int | None = Non
     qs = TeacherAssignment.objects.all()
     if not include_removed:
         qs = qs.filter(is_active=True)
-    if teacher_id is not None:
-        qs = qs.filter(teacher_id=teacher_id)
-    if section_ids is not None:
-        qs = qs.filter(section_id__in=section_ids)
-    for key, value in (filters or {}).items():
-        if value is not None:
-            qs = qs.filter(**{key: value})
-    return qs.order_by("-academic_year_id", "section_id", "course_id", "id")
+    return _scoped(qs, filters=filters, teacher_id=teacher_id, section_ids=section_ids).order_by(
+        "-academic_year_id", "section_id", "course_id", "id")
 
 
 def block_list(*, filters: dict | None = None, teacher_id: int | None = None,
                section_ids: frozenset[int] | None = None) -> QuerySet:
-    qs = ScheduleBlock.objects.all()
+    return _scoped(ScheduleBlock.objects.all(), filters=filters, teacher_id=teacher_id, section_ids=section_ids).order_by(
+        "-academic_year_id", "day_of_week", "start_time", "id")
+
+
+def _scoped(qs: QuerySet, *, filters: dict | None, teacher_id: int | None, section_ids: frozenset[int] | None) -> QuerySet:
+    """Restrict to a caller's scope (a teacher's own rows, the sections they may see) and apply the
+    query-string filters that were given."""
     if teacher_id is not None:
         qs = qs.filter(teacher_id=teacher_id)
     if section_ids is not None:
@@ -186,7 +186,7 @@ def block_list(*, filters: dict | None = None, teacher_id: int | None = None,
     for key, value in (filters or {}).items():
         if value is not None:
             qs = qs.filter(**{key: value})
-    return qs.order_by("-academic_year_id", "day_of_week", "start_time", "id")
+    return qs
 
 
 def headcounts(*, section_ids) -> dict[int, int]:
