@@ -23,6 +23,7 @@ from apps.auth.serializers import (
     TokenPairSerializer,
 )
 from apps.auth.throttling import login_throttles
+from common.api import error_body
 from common.errors import NotFound
 
 _EXAMPLE_ACCESS = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwic3ViIjoiNDIifQ.signature"
@@ -40,21 +41,17 @@ _EXAMPLE_PAIR = {
 }
 
 
-def _error(code: str, message: str, details: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
-
-
 _BAD_INPUT = OpenApiResponse(ErrorSerializer, description=_("Bad input: field errors in error.details.fields."), examples=[
-    OpenApiExample("Field errors", value=_error("validation_error", "Invalid input.",
+    OpenApiExample("Field errors", value=error_body("validation_error", "Invalid input.",
                                                 {"fields": {"password": ["This field is required."]}}),
                    response_only=True, status_codes=["400"]),
 ])
 _TOKEN_REFUSED = OpenApiResponse(ErrorSerializer, description=_("The refresh token is invalid, expired or revoked."),
-                                 examples=[OpenApiExample("Revoked", value=_error(
+                                 examples=[OpenApiExample("Revoked", value=error_body(
                                      "token_not_valid", "The refresh token is invalid, expired or revoked."),
                                      response_only=True, status_codes=["401"])])
 _NOT_AUTHENTICATED = OpenApiResponse(ErrorSerializer, description=_("No valid access token."), examples=[
-    OpenApiExample("No token", value=_error("not_authenticated", "Authentication credentials were not provided."),
+    OpenApiExample("No token", value=error_body("not_authenticated", "Authentication credentials were not provided."),
                    response_only=True, status_codes=["401"]),
 ])
 
@@ -85,11 +82,11 @@ class LoginView(APIView):
             200: LoginResponseSerializer,
             400: _BAD_INPUT,
             401: OpenApiResponse(ErrorSerializer, description=_("Unknown user, wrong password or deactivated account."),
-                                 examples=[OpenApiExample("Refused", value=_error(
+                                 examples=[OpenApiExample("Refused", value=error_body(
                                      "invalid_credentials", "Invalid username or password."),
                                      response_only=True, status_codes=["401"])]),
             429: OpenApiResponse(ErrorSerializer, description=_("Too many attempts; see the Retry-After header."),
-                                 examples=[OpenApiExample("Rate limited", value=_error(
+                                 examples=[OpenApiExample("Rate limited", value=error_body(
                                      "rate_limited", "Too many login attempts. Try again later."),
                                      response_only=True, status_codes=["429"])]),
         },
@@ -143,7 +140,7 @@ class LogoutView(APIView):
             400: _BAD_INPUT,
             401: _NOT_AUTHENTICATED,
             403: OpenApiResponse(ErrorSerializer, description=_("The refresh token belongs to another user."),
-                                 examples=[OpenApiExample("Not yours", value=_error(
+                                 examples=[OpenApiExample("Not yours", value=error_body(
                                      "token_not_owned", "This refresh token belongs to another user."),
                                      response_only=True, status_codes=["403"])]),
         },
