@@ -105,8 +105,19 @@ def _target_institution(principal: Principal, requested: int | None) -> int:
             raise ValidationFailed(fields={"institution_id": [str(_("Say which institution."))]})
         return principal.institution_id
     if not _visible(principal, requested):
-        raise PermissionDenied(str(_("You may only manage your own institution.")), code="other_institution")
+        raise _other_institution()
     return requested
+
+
+def _other_institution() -> PermissionDenied:
+    return PermissionDenied(str(_("You may only manage your own institution.")), code="other_institution")
+
+
+def _refuse_other_institution(principal: Principal, model, pk: int) -> None:
+    """A write naming another institution's row is refused (an unknown id is left to the service)."""
+    row = model.objects.filter(pk=pk).first()
+    if row is not None and not _visible(principal, row.institution_id):
+        raise _other_institution()
 
 
 def _get_scoped(model, pk: int, principal: Principal, *, code: str, queryset=None):
@@ -137,22 +148,36 @@ class ReadOrManage(GenericAPIView):
         return [READ()] if self.request.method in SAFE_METHODS else [MANAGE()]
 
 
-# --- academic years ---------------------------------------------------------------------------
+class ScopedList(ReadOrManage):
+    # GET lists `scoped_rows(principal)`, filtered (filterset_class, search_fields) and paginated.
+    # (No docstring: drf-spectacular takes the inherited one as the operations' description.)
 
-
-class AcademicYearListCreateView(ReadOrManage):
-    serializer_class = AcademicYearSerializer
-    filterset_class = filters.AcademicYearFilter
+    def scoped_rows(self, principal: Principal):
+        raise NotImplementedError
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
-            return AcademicYear.objects.none()
-        return selectors.academic_year_list(institution_id=_institution_scope(_principal(self.request)))
+            return self.serializer_class.Meta.model.objects.none()
+        return self.scoped_rows(_principal(self.request))
+
+    def list_page(self) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.serializer_class(page, many=True).data)
+
+
+# --- academic years ---------------------------------------------------------------------------
+
+
+class AcademicYearListCreateView(ScopedList):
+    serializer_class = AcademicYearSerializer
+    filterset_class = filters.AcademicYearFilter
+
+    def scoped_rows(self, principal: Principal):
+        return selectors.academic_year_list(institution_id=_institution_scope(principal))
 
     @extend_schema(summary="List academic years", responses=AcademicYearSerializer(many=True), examples=[YEAR_EXAMPLE])
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(AcademicYearSerializer(page, many=True).data)
+        return self.list_page()
 
     @extend_schema(summary="Create an academic year (PLANNING)", request=AcademicYearCreateSerializer,
                    responses={201: AcademicYearSerializer},
@@ -214,20 +239,17 @@ class AcademicYearCloseView(APIView):
 # --- grade levels -----------------------------------------------------------------------------
 
 
-class GradeLevelListCreateView(ReadOrManage):
+class GradeLevelListCreateView(ScopedList):
     serializer_class = GradeLevelSerializer
     filterset_class = filters.GradeLevelFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
-            return GradeLevel.objects.none()
-        return selectors.grade_level_list(institution_id=_institution_scope(_principal(self.request)))
+    def scoped_rows(self, principal: Principal):
+        return selectors.grade_level_list(institution_id=_institution_scope(principal))
 
     @extend_schema(summary="List grade levels (in promotion order)", responses=GradeLevelSerializer(many=True),
                    examples=[LEVEL_EXAMPLE])
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(GradeLevelSerializer(page, many=True).data)
+        return self.list_page()
 
     @extend_schema(summary="Create a grade level", request=GradeLevelCreateSerializer,
                    responses={201: GradeLevelSerializer},
@@ -268,20 +290,17 @@ class GradeLevelDetailView(ReadOrManage):
 # --- courses and curriculum -------------------------------------------------------------------
 
 
-class CourseListCreateView(ReadOrManage):
+class CourseListCreateView(ScopedList):
     serializer_class = CourseSerializer
     filterset_class = filters.CourseFilter
     search_fields = ["code", "name", "area"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
-            return Course.objects.none()
-        return selectors.course_list(institution_id=_institution_scope(_principal(self.request)))
+    def scoped_rows(self, principal: Principal):
+        return selectors.course_list(institution_id=_institution_scope(principal))
 
     @extend_schema(summary="List courses", responses=CourseSerializer(many=True), examples=[COURSE_EXAMPLE])
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CourseSerializer(page, many=True).data)
+        return self.list_page()
 
     @extend_schema(summary="Create a course of a grade level", request=CourseCreateSerializer,
                    responses={201: CourseSerializer},
@@ -291,11 +310,7 @@ class CourseListCreateView(ReadOrManage):
     def post(self, request: Request) -> Response:
         data = CourseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        grade_id = data.validated_data["grade_level_id"]
-        principal = _principal(request)
-        level = GradeLevel.objects.filter(pk=grade_id).first()
-        if level is not None and not _visible(principal, level.institution_id):
-            raise PermissionDenied(str(_("You may only manage your own institution.")), code="other_institution")
+        _refuse_other_institution(_principal(request), GradeLevel, data.validated_data["grade_level_id"])
         course = services.course_create(**data.validated_data)
         return Response(CourseSerializer(course).data, status=status.HTTP_201_CREATED)
 
@@ -325,20 +340,17 @@ class CourseDetailView(ReadOrManage):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CurriculumListCreateView(ReadOrManage):
+class CurriculumListCreateView(ScopedList):
     serializer_class = CurriculumEntrySerializer
     filterset_class = filters.CurriculumFilter
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
-            return CurriculumEntry.objects.none()
-        return selectors.curriculum_list(institution_id=_institution_scope(_principal(self.request)))
+    def scoped_rows(self, principal: Principal):
+        return selectors.curriculum_list(institution_id=_institution_scope(principal))
 
     @extend_schema(summary="The curriculum: courses taught per grade level and year",
                    responses=CurriculumEntrySerializer(many=True), examples=[CURRICULUM_EXAMPLE])
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CurriculumEntrySerializer(page, many=True).data)
+        return self.list_page()
 
     @extend_schema(summary="Add a course to its grade level's curriculum for a year (emits course.assigned)",
                    request=CurriculumEntryCreateSerializer, responses={201: CurriculumEntrySerializer},
@@ -347,9 +359,7 @@ class CurriculumListCreateView(ReadOrManage):
     def post(self, request: Request) -> Response:
         data = CurriculumEntryCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        year = AcademicYear.objects.filter(pk=data.validated_data["academic_year_id"]).first()
-        if year is not None and not _visible(_principal(request), year.institution_id):
-            raise PermissionDenied(str(_("You may only manage your own institution.")), code="other_institution")
+        _refuse_other_institution(_principal(request), AcademicYear, data.validated_data["academic_year_id"])
         entry = services.curriculum_add_course(**data.validated_data)
         entry = selectors.curriculum_list().get(pk=entry.pk)
         return Response(CurriculumEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
@@ -370,23 +380,19 @@ class CurriculumDetailView(APIView):
 # --- sections ---------------------------------------------------------------------------------
 
 
-class SectionListCreateView(ReadOrManage):
+class SectionListCreateView(ScopedList):
     serializer_class = SectionSerializer
     filterset_class = filters.SectionFilter
     search_fields = ["code", "name"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
-            return Section.objects.none()
-        principal = _principal(self.request)
+    def scoped_rows(self, principal: Principal):
         return selectors.section_list(institution_id=_institution_scope(principal),
                                       section_ids=visible_section_ids(principal))
 
     @extend_schema(summary="List sections (filters: year, academic_year, grade_level, level, campus, shift, tutor)",
                    responses=SectionSerializer(many=True), examples=[SECTION_EXAMPLE])
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(SectionSerializer(page, many=True).data)
+        return self.list_page()
 
     @extend_schema(summary="Create a section (code SEC-<year>-<name>; emits section.created)",
                    request=SectionCreateSerializer, responses={201: SectionSerializer},
@@ -396,9 +402,7 @@ class SectionListCreateView(ReadOrManage):
     def post(self, request: Request) -> Response:
         data = SectionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        year = AcademicYear.objects.filter(pk=data.validated_data["academic_year_id"]).first()
-        if year is not None and not _visible(_principal(request), year.institution_id):
-            raise PermissionDenied(str(_("You may only manage your own institution.")), code="other_institution")
+        _refuse_other_institution(_principal(request), AcademicYear, data.validated_data["academic_year_id"])
         section = services.section_create(**data.validated_data)
         return Response(SectionSerializer(selectors.section_list().get(pk=section.pk)).data,
                         status=status.HTTP_201_CREATED)
