@@ -355,8 +355,8 @@ def grades_record_bulk(*, actor, component_id: int, section_id: int, rows: Seque
     ids = [r.student_id for r in rows if isinstance(r.student_id, int) and not isinstance(r.student_id, bool)]
     records = {r.student_id: r for r in GradeRecord.objects.filter(
         section_id=section_id, course_id=plan.course_id, period_id=plan.period_id, student_id__in=ids).order_by("id")}
-    record_by_pk = {r.pk: r for r in records.values()}
-    existing = {e.record_id: e for e in GradeEntry.objects.filter(component=component, record__in=records.values())}
+    existing = {e.record_id: e for e in GradeEntry.objects.select_related("record").filter(
+        component=component, record__in=records.values())}
 
     problems, seen, planned = [], set(), []
     for index, row in enumerate(rows):
@@ -419,7 +419,7 @@ def grades_record_bulk(*, actor, component_id: int, section_id: int, rows: Seque
     for entry in new_entries:
         _publish_recorded(entry, entry.record, component, scale, actor)
     for entry, old_text in changed:
-        _publish_updated(entry, record_by_pk[entry.record_id], old_text, _text(scale, entry.value), reason, actor)
+        _publish_updated(entry, entry.record, old_text, _text(scale, entry.value), reason, actor)
     return BulkResult(created=len(new_entries), updated=len(changed), unchanged=unchanged,
                       entries=tuple(new_entries) + tuple(e for e, _old in changed))
 
