@@ -29,6 +29,13 @@ def _readable_student(request, student_id: int) -> None:
         raise NotFound(_("Student not found."), code="not_found")
 
 
+def _readable_entry(request, entry_id: int):
+    entry = selectors.grade_entry(entry_id=entry_id)
+    if entry is None or not can_read_student(principal_of(request.user), entry.record.student_id):
+        raise NotFound(_("Grade not found."), code="grade_not_found")
+    return entry
+
+
 def _average_payload(result) -> dict:
     data = asdict(result)
     data["breakdown"] = [asdict(row) for row in result.breakdown]
@@ -176,19 +183,13 @@ class EntryDetailView(APIView):
             return [requires("grades.record")()]
         return super().get_permissions()
 
-    def _entry(self, request, entry_id: int):
-        entry = selectors.grade_entry(entry_id=entry_id)
-        if entry is None or not can_read_student(principal_of(request.user), entry.record.student_id):
-            raise NotFound(_("Grade not found."), code="grade_not_found")
-        return entry
-
     @extend_schema(tags=TAGS, summary="One grade", responses={200: s.EntryResponse, 404: OpenApiResponse()},
                    examples=[OpenApiExample("Grade", response_only=True, value={
                        "id": 90, "studentId": 41, "sectionId": 2, "courseId": 7, "periodId": 3, "componentId": 1,
                        "value": "15", "recordedBy": 5, "recordedAt": "2026-04-10T15:00:00Z",
                        "updatedAt": "2026-04-10T15:00:00Z"})])
     def get(self, request, entry_id: int):
-        return Response(s.EntryResponse(self._entry(request, entry_id)).data)
+        return Response(s.EntryResponse(_readable_entry(request, entry_id)).data)
 
     @extend_schema(tags=TAGS, summary="Change a grade (a reason is required; the history keeps the old value)",
                    request=s.EntryUpdateRequest, responses={200: s.EntryResponse, 400: OpenApiResponse(),
@@ -198,7 +199,7 @@ class EntryDetailView(APIView):
                                             value={"value": "16", "reason": "Recalificación del examen"}),
                              ERROR_EXAMPLE])
     def patch(self, request, entry_id: int):
-        self._entry(request, entry_id)
+        _readable_entry(request, entry_id)
         body = s.EntryUpdateRequest(data=request.data)
         body.is_valid(raise_exception=True)
         entry = services.grade_update(actor=principal_of(request.user), entry_id=entry_id,
@@ -217,9 +218,7 @@ class EntryHistoryView(APIView):
                        {"id": 2, "action": "UPDATED", "oldValue": "12", "newValue": "14", "reason": "Error de tipeo",
                         "changedBy": 5, "changedAt": "2026-04-11T09:00:00Z"}])])
     def get(self, request, entry_id: int):
-        entry = selectors.grade_entry(entry_id=entry_id)
-        if entry is None or not can_read_student(principal_of(request.user), entry.record.student_id):
-            raise NotFound(_("Grade not found."), code="grade_not_found")
+        _readable_entry(request, entry_id)
         return Response(s.HistoryResponse(selectors.entry_history(entry_id=entry_id), many=True).data)
 
 
