@@ -230,7 +230,7 @@ def user_saved_in_admin(*, user: User, created: bool, changed_fields: Iterable[s
     if created:
         _publish_created(user)
         return
-    changed = [("institution_id" if f == "institution_id" else f) for f in changed_fields if f in UPDATABLE]
+    changed = [f for f in changed_fields if f in UPDATABLE]
     if "is_active" in changed:
         User.objects.filter(pk=user.pk).update(deactivated_at=None if user.is_active else timezone.now())
     _publish_changes(user, changed, previous_type=previous_type)
