@@ -53,7 +53,7 @@ def _section(section_id: int):
 
 
 def _ensure_period_open(period_id: int) -> None:
-    if PeriodClosure.objects.filter(period_id=period_id, is_closed=True).exists():
+    if selectors.is_period_closed(period_id=period_id):
         raise Conflict(_("The period is closed: its grades are frozen until a director reopens it."),
                        code="period_closed", details={"periodId": period_id})
 
@@ -588,8 +588,7 @@ def period_average_calculate(*, actor, student_id: int, course_id: int, period_i
         reasons.append((PerformanceAlert.Reason.BELOW_PASS_MARK, None))
     previous_id = _previous_period_id(section=section, period_id=period_id)
     if previous_id is not None:
-        previous = GradeRecord.objects.filter(student_id=student_id, course_id=course_id,
-                                              period_id=previous_id).order_by("-id").first()
+        previous = _record_of(student_id=student_id, course_id=course_id, period_id=previous_id)
         previous_result = None
         if previous is not None:
             previous_scale = scale if previous.section_id == section.id else scale_for_section(_section(previous.section_id))
