@@ -227,3 +227,10 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return self.code or f"enrollment #{self.pk}"
+
+    @staticmethod
+    def holds_seat(via: str = "") -> Q:
+        """Rows holding a seat of their section: ACTIVE, or PENDING with the seat reserved.
+        `via` prefixes the lookups when filtering from another model (e.g. "enrollments__" from Section)."""
+        return (Q(**{f"{via}status": Enrollment.Status.ACTIVE})
+                | Q(**{f"{via}status": Enrollment.Status.PENDING, f"{via}seat_assigned_at__isnull": False}))

@@ -9,8 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from apps.academic.models import AcademicYear, Course, CurriculumEntry, Enrollment, GradeLevel, Section
 
-_SEAT = Q(enrollments__status=Enrollment.Status.ACTIVE) | Q(enrollments__status=Enrollment.Status.PENDING,
-                                                            enrollments__seat_assigned_at__isnull=False)
+_SEAT = Enrollment.holds_seat("enrollments__")
 
 
 def _in_scope(qs: QuerySet, *, institution_id: int | None) -> QuerySet:

@@ -252,9 +252,7 @@ def section_code(*, year: int, name: str) -> str:
 
 
 def _section_seats(section_id: int) -> int:
-    return Enrollment.objects.filter(Q(status=Enrollment.Status.ACTIVE)
-                                     | Q(status=Enrollment.Status.PENDING, seat_assigned_at__isnull=False),
-                                     section_id=section_id).count()
+    return Enrollment.objects.filter(Enrollment.holds_seat(), section_id=section_id).count()
 
 
 @transaction.atomic
@@ -633,9 +631,7 @@ def _build_plan(source: AcademicYear, target: AcademicYear) -> tuple[RolloverPla
     next_level = {level.pk: (levels[i + 1] if i + 1 < len(levels) else None) for i, level in enumerate(levels)}
     target_sections = list(
         Section.objects.filter(academic_year=target).order_by("grade_level__order", "name")
-        .annotate(seats=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ACTIVE)
-                              | Q(enrollments__status=Enrollment.Status.PENDING,
-                                  enrollments__seat_assigned_at__isnull=False))))
+        .annotate(seats=Count("enrollments", filter=Enrollment.holds_seat("enrollments__"))))
     room = {s.pk: s.capacity - s.seats for s in target_sections}
     by_level: dict[int, list[Section]] = {}
     for section in target_sections:
