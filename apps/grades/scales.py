@@ -118,9 +118,6 @@ class Scale:
             return LITERAL_POINTS[str(rounded)] >= LITERAL_POINTS.get(self.pass_mark, Decimal(3))
         return Decimal(rounded) >= Decimal(self.pass_mark)
 
-    def pass_points(self) -> Decimal:
-        return LITERAL_POINTS.get(self.pass_mark, Decimal(3)) if self.is_literal else Decimal(self.pass_mark)
-
 
 def weighted_mean(pairs: list[tuple[Decimal, Decimal]]) -> Decimal:
     """Σ(points × weight) / Σ(weight), exact (Decimal with the default 28-digit context)."""
