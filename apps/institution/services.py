@@ -73,6 +73,12 @@ def _get(model, pk: int, code: str):
     return obj
 
 
+def _require_institution(institution_id: int) -> None:
+    """Bad input (400), not a 404: the institution is a field of what is being created."""
+    if not Institution.objects.filter(pk=institution_id).exists():
+        raise ValidationFailed(fields={"institution": [str(_("Unknown institution."))]})
+
+
 # --- institutions and campuses -------------------------------------------------------------
 
 
@@ -107,8 +113,7 @@ def institution_update(*, institution_id: int, name: str = _UNSET, city: str = _
 
 @transaction.atomic
 def campus_create(*, institution_id: int, code: str, name: str, address: str = "", is_main: bool = False) -> Campus:
-    if not Institution.objects.filter(pk=institution_id).exists():
-        raise ValidationFailed(fields={"institution": [str(_("Unknown institution."))]})
+    _require_institution(institution_id)
     campus = Campus(institution_id=institution_id, code=code.strip().upper(), name=name.strip(), address=address,
                     is_main=is_main)
     _clean(campus)
@@ -210,8 +215,7 @@ def split_dates(start: date, end: date, parts: int) -> list[tuple[date, date]]:
 @transaction.atomic
 def calendar_year_create(*, institution_id: int, year: int, start_date: date, end_date: date,
                          period_type: str | None = None, generate_periods: bool = True) -> CalendarYear:
-    if not Institution.objects.filter(pk=institution_id).exists():
-        raise ValidationFailed(fields={"institution": [str(_("Unknown institution."))]})
+    _require_institution(institution_id)
     if start_date.year != year or end_date.year != year:
         raise ValidationFailed(fields={"end_date": [str(_("The dates must fall within the year."))]})
     if period_type is None:
@@ -266,8 +270,7 @@ def period_update(*, period_id: int, name: str = _UNSET, start_date: date = _UNS
 
 @transaction.atomic
 def holiday_create(*, institution_id: int, date: date, name: str) -> Holiday:
-    if not Institution.objects.filter(pk=institution_id).exists():
-        raise ValidationFailed(fields={"institution": [str(_("Unknown institution."))]})
+    _require_institution(institution_id)
     holiday = Holiday(institution_id=institution_id, date=date, name=name.strip())
     _clean(holiday)
     try:
