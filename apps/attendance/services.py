@@ -299,6 +299,14 @@ def _pending_for_review(justification_id: int) -> Justification:
     return justification
 
 
+def _record_review(justification: Justification, status: str, *, reviewer_id: int | None, note: str) -> None:
+    justification.status = status
+    justification.reviewed_by_id = reviewer_id
+    justification.reviewed_at = timezone.now()
+    justification.review_note = note.strip()
+    justification.save(update_fields=["status", "reviewed_by_id", "reviewed_at", "review_note"])
+
+
 @transaction.atomic
 def justification_approve(*, justification_id: int, reviewer_id: int | None, note: str = "") -> Justification:
     """Approve: the covered ABSENT records become EXCUSED; emits absence.justified."""
@@ -309,11 +317,7 @@ def justification_approve(*, justification_id: int, reviewer_id: int | None, not
     ids = [record.pk for record in records]
     AttendanceRecord.objects.filter(pk__in=ids).update(status=AttendanceStatus.EXCUSED, updated_at=timezone.now())
     justification.records.add(*ids)
-    justification.status = JustificationStatus.APPROVED
-    justification.reviewed_by_id = reviewer_id
-    justification.reviewed_at = timezone.now()
-    justification.review_note = note.strip()
-    justification.save(update_fields=["status", "reviewed_by_id", "reviewed_at", "review_note"])
+    _record_review(justification, JustificationStatus.APPROVED, reviewer_id=reviewer_id, note=note)
     publish("absence.justified", aggregate_id=justification.pk, aggregate_type="Justification",
             payload=AbsenceJustified(justification_id=justification.pk, student_id=justification.student_id,
                                      section_id=justification.section_id, start_date=justification.start_date,
@@ -327,11 +331,7 @@ def justification_reject(*, justification_id: int, reviewer_id: int | None, note
     if not note or not note.strip():
         raise ValidationFailed(fields={"note": [_("Explain to the family why the justification is rejected.")]})
     justification = _pending_for_review(justification_id)
-    justification.status = JustificationStatus.REJECTED
-    justification.reviewed_by_id = reviewer_id
-    justification.reviewed_at = timezone.now()
-    justification.review_note = note.strip()
-    justification.save(update_fields=["status", "reviewed_by_id", "reviewed_at", "review_note"])
+    _record_review(justification, JustificationStatus.REJECTED, reviewer_id=reviewer_id, note=note)
     return justification
 
 
