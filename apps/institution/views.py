@@ -280,7 +280,7 @@ class PeriodDetailView(APIView):
         return [MANAGE()] if self.request.method == "PATCH" else [READ()]
 
     def _period(self, request: Request, period_id: int) -> Period:
-        period = Period.objects.select_related("calendar_year").filter(pk=period_id).first()
+        period = selectors.period_by_id(period_id)
         if period is None or not _can_see(principal_of(request.user), period.calendar_year.institution_id):
             raise NotFound(str(_("Period not found.")), code="period_not_found")
         return period
