@@ -114,6 +114,10 @@ def get_course(*, course_id: int) -> CourseDTO | None:
     return _course_dto(course) if course else None
 
 
+def get_courses(*, course_ids) -> dict[int, CourseDTO]:
+    return {c.pk: _course_dto(c) for c in Course.objects.filter(pk__in=list(course_ids))}
+
+
 def courses_of_section(*, section_id: int) -> list[CourseDTO]:
     return [_course_dto(c) for c in selectors.courses_of_section(section_id=section_id)]
 

@@ -229,25 +229,6 @@ def teacher_section_course_pairs(user_id: int) -> frozenset[tuple[int, int]]:
 # --- read models for the API (names fetched once per call from their contexts) ------------------
 
 
-def _courses_by_id(section_ids) -> dict[int, object]:
-
-    courses: dict[int, object] = {}
-    for section_id in sorted(set(section_ids)):
-        for course in academic.courses_of_section(section_id=section_id):
-            courses[course.id] = course
-    return courses
-
-
-def _course_lookup(course_ids, section_ids) -> dict[int, object]:
-
-    courses = _courses_by_id(section_ids)
-    for course_id in set(course_ids) - set(courses):  # a course outside its section's curriculum listing
-        course = academic.get_course(course_id=course_id)
-        if course is not None:
-            courses[course_id] = course
-    return courses
-
-
 def _weekly_minutes_by_assignment(assignment_ids) -> dict[int, int]:
     rows = ScheduleBlock.objects.filter(assignment_id__in=list(assignment_ids)).values("assignment_id").annotate(
         total=Sum("end_minute") - Sum("start_minute"))
@@ -260,7 +241,7 @@ def section_teachers(*, section_id: int) -> dict:
     section = academic.get_section(section_id=section_id)
     assignments = list(assignment_list(filters={"section_id": section_id}))
     teachers = users.get_users(user_ids=[a.teacher_id for a in assignments])
-    courses = _course_lookup([a.course_id for a in assignments], [section_id])
+    courses = academic.get_courses(course_ids={a.course_id for a in assignments})
     minutes = _weekly_minutes_by_assignment([a.pk for a in assignments])
     return {
         "section_id": section_id, "section_code": section.code if section else None,
@@ -283,7 +264,7 @@ def teacher_courses(*, teacher_id: int, academic_year_id: int | None = None) -> 
     assignments = list(assignment_list(filters={"academic_year_id": academic_year_id}, teacher_id=teacher_id))
     section_ids = {a.section_id for a in assignments}
     sections = academic.get_sections(section_ids=section_ids)
-    courses = _course_lookup([a.course_id for a in assignments], section_ids)
+    courses = academic.get_courses(course_ids={a.course_id for a in assignments})
     counts = headcounts(section_ids=section_ids)
     minutes = _weekly_minutes_by_assignment([a.pk for a in assignments])
     return {
@@ -307,7 +288,7 @@ def timetable(*, owner: str, owner_id: int, academic_year_id: int | None) -> dic
                               **({"teacher_id": owner_id} if owner == "teacher" else {"section_id": owner_id}))
     teachers = users.get_users(user_ids={b.teacher_id for b in blocks})
     sections = academic.get_sections(section_ids={b.section_id for b in blocks})
-    courses = _course_lookup({b.course_id for b in blocks}, {b.section_id for b in blocks})
+    courses = academic.get_courses(course_ids={b.course_id for b in blocks})
     used_days = {b.day_of_week for b in blocks}
     days = []
     for day in DayOfWeek:
