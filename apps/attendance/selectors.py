@@ -54,12 +54,13 @@ def section_day_sheet(*, section_id: int, day: date, session_number: int | None 
     if section is None:
         raise NotFound(_("Section not found."), code="section_not_found")
     roster = academic.section_student_ids(section_id=section_id, on=day)
+    on_roster = set(roster)
     records = {r.student_id: r for r in AttendanceRecord.objects.filter(section_id=section_id, date=day,
                                                                          session_number=session_number)}
-    people = users.get_users(user_ids=list(set(roster) | set(records))) if (roster or records) else {}
+    people = users.get_users(user_ids=list(on_roster | set(records))) if (roster or records) else {}
     counts = {"PRESENT": 0, "ABSENT": 0, "LATE": 0, "EXCUSED": 0, "UNMARKED": 0}
     rows = []
-    for student_id in list(roster) + [s for s in records if s not in set(roster)]:
+    for student_id in list(roster) + [s for s in records if s not in on_roster]:
         record = records.get(student_id)
         counts[record.status if record else "UNMARKED"] += 1
         person = people.get(student_id)
@@ -67,7 +68,7 @@ def section_day_sheet(*, section_id: int, day: date, session_number: int | None 
             "student_id": student_id,
             "student_code": getattr(person, "code", None),
             "student_name": getattr(person, "full_name", None),
-            "on_roster": student_id in set(roster),
+            "on_roster": student_id in on_roster,
             "attendance_id": record.pk if record else None,
             "status": record.status if record else None,
             "arrival_time": record.arrival_time if record else None,
