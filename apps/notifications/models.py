@@ -146,6 +146,3 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of user {self.user_id}"
-
-    def allows(self, channel: str) -> bool:
-        return {"EMAIL": self.email_enabled, "SMS": self.sms_enabled, "INAPP": self.inapp_enabled}.get(channel, False)
