@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from apps.academic import contracts as academic
 from apps.grades import selectors
 from apps.institution import contracts as institution
 from apps.users import contracts as users
@@ -15,15 +14,13 @@ def report_card_context(*, student_id: int, period_id: int) -> dict | None:
     if report is None:
         return None
     student = users.get_user(user_id=student_id)
-    period = institution.get_period(period_id=period_id)
-    sections = academic.get_sections(section_ids=list(report.section_ids)) if report.section_ids else {}
-    section = sections.get(report.section_ids[-1]) if report.section_ids else None
+    section = report.section
     school = institution.get_institution(institution_id=section.institution_id) if section else None
     tutor = users.get_user(user_id=section.tutor_id) if section and getattr(section, "tutor_id", None) else None
     return {
         "report": report,
         "student": student,
-        "period": period,
+        "period": report.period,
         "section": section,
         "school": school,
         "tutor": tutor,

@@ -84,7 +84,8 @@ class StudentPeriodReport:
     scale: str | None
     pass_mark: str | None
     courses: tuple[CourseReport, ...]
-    section_ids: tuple[int, ...]
+    period: object  # the institution's PeriodDTO
+    section: object | None  # the SectionDTO printed on the report card (the highest section id of the period)
 
 
 def student_period_report(*, student_id: int, period_id: int) -> StudentPeriodReport | None:
@@ -145,7 +146,8 @@ def student_period_report(*, student_id: int, period_id: int) -> StudentPeriodRe
         student_id=student_id, period_id=period_id, period_name=period.name,
         period_closed=is_period_closed(period_id=period_id),
         scale=first_scale.kind if first_scale else None, pass_mark=first_scale.pass_mark if first_scale else None,
-        courses=tuple(sorted(lines, key=lambda line: (line.course_name, line.course_id))), section_ids=section_ids)
+        courses=tuple(sorted(lines, key=lambda line: (line.course_name, line.course_id))), period=period,
+        section=sections.get(section_ids[-1]) if section_ids else None)
 
 
 def competency_keys(course) -> list[str]:
