@@ -26,10 +26,10 @@ from apps.users.models import (
     UserCodeCounter,
     UserType,
     document_errors,
+    validate_e164,
 )
 from common.errors import Conflict, NotFound, ValidationFailed
 
-E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 CODE_PATTERN = re.compile(r"^USR-(\d{4})-(\d{6,})$")
 _UNSET: Any = object()
 UPDATABLE = ("first_name", "last_name", "email", "phone", "document_type", "document_number", "birth_date",
@@ -78,7 +78,7 @@ def identity_errors(*, document_type: str, document_number: str, phone: str, ema
             clash = clash.exclude(pk=exclude_user_id)
         if clash.exists():
             fields["document_number"] = [str(_("Another person of this institution has this document."))]
-    if phone and not E164.match(phone):
+    if phone and not validate_e164.regex.match(phone):
         fields["phone"] = [str(E164_MESSAGE)]
     if email:
         try:
