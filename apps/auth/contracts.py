@@ -166,6 +166,12 @@ def principal_for_user_id(user_id: int) -> Principal | None:
 # --- object scope ------------------------------------------------------------------------
 
 
+def sees_every_institution(principal: Principal) -> bool:
+    """Superusers and network staff (staff with no institution of their own) see every school of
+    the network; everyone else only their own."""
+    return principal.is_superuser or (principal.is_staff_role and principal.institution_id is None)
+
+
 def _same_institution(principal: Principal, institution_of: Callable[[], int | None]) -> bool:
     """Staff act within their own school. Superusers and network staff (no institution of their
     own) act across the network without a lookup; an object whose institution is unknown is not

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.auth.contracts import Principal, principal_of, requires
+from apps.auth.contracts import Principal, principal_of, requires, sees_every_institution
 from apps.institution import selectors, services
 from apps.institution.models import CalendarYear, Campus, Holiday, Period
 from apps.institution.serializers import (
@@ -65,10 +65,7 @@ HOLIDAY_EXAMPLE = {"id": 3, "institution": 1, "date": "2026-08-30", "name": "San
 
 
 def _can_see(principal: Principal, institution_id: int) -> bool:
-    """Superusers and network staff (no institution) see every institution; others only their own."""
-    if principal.is_superuser or (principal.is_staff_role and principal.institution_id is None):
-        return True
-    return principal.institution_id == institution_id
+    return sees_every_institution(principal) or principal.institution_id == institution_id
 
 
 def _target_institution(request: Request, requested: object = None) -> int:

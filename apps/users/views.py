@@ -14,7 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.auth.contracts import Principal, can_read_student, has_permission, principal_of, requires
+from apps.auth.contracts import (
+    Principal,
+    can_read_student,
+    has_permission,
+    principal_of,
+    requires,
+    sees_every_institution,
+)
 from apps.users import contracts, selectors, services
 from apps.users.models import User, UserType
 from apps.users.permissions import HasServiceToken
@@ -56,7 +63,7 @@ SEARCH_PARAM = OpenApiParameter("search", str, description=str(
 
 def _institution_scope(principal: Principal) -> int | None:
     """None: every institution (superusers, network staff without an institution); else the caller's own."""
-    if principal.is_superuser or (principal.is_staff_role and principal.institution_id is None):
+    if sees_every_institution(principal):
         return None
     return principal.institution_id if principal.institution_id is not None else -1
 
