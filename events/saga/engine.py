@@ -132,7 +132,6 @@ def advance(saga_id: str, *, owner: str) -> SagaStatus | RetryLater | None:
         request_ctx = context.RequestContext(correlation_id=saga.correlation_id, triggered_by=saga.started_by or None)
         with context.bind(request_ctx):
             while True:
-                saga.refresh_from_db()
                 if saga.status == SagaStatus.RUNNING:
                     outcome = _run_next_step(saga, definition)
                 elif saga.status == SagaStatus.COMPENSATING:
@@ -144,6 +143,7 @@ def advance(saga_id: str, *, owner: str) -> SagaStatus | RetryLater | None:
                 if not _renew(saga_id, owner):
                     logger.warning("saga lease lost", extra={"saga_id": saga_id})
                     return None
+                saga.refresh_from_db()  # an operator may have changed it between steps
     finally:
         _release(saga_id, owner)
 
