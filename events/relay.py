@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -225,8 +226,8 @@ class Relay:
             else:
                 OutboxEvent.objects.filter(event_id__in=ids).update(published_at=now, last_error="",
                                                                    next_attempt_at=None)
-            for topic in {row[3] for row in delivered}:
-                metrics.OUTBOX_PUBLISHED.labels(topic).inc(sum(1 for row in delivered if row[3] == topic))
+            for topic, count in Counter(row[3] for row in delivered).items():
+                metrics.OUTBOX_PUBLISHED.labels(topic).inc(count)
         if failures:
             by_attempts: dict[tuple[int, str], list] = {}
             for row in rows:
