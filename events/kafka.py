@@ -32,11 +32,6 @@ def physical_topic(topic: str) -> str:
     return f"{settings.EVENTS_TOPIC_PREFIX}{topic}"
 
 
-def logical_topic(physical: str) -> str:
-    prefix = settings.EVENTS_TOPIC_PREFIX
-    return physical[len(prefix):] if prefix and physical.startswith(prefix) else physical
-
-
 def base_config() -> dict[str, Any]:
     if not settings.KAFKA_BOOTSTRAP_SERVERS:
         raise BrokerUnavailable("KAFKA_BOOTSTRAP_SERVERS is not set")
