@@ -20,6 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchlib import run_on_scratch_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prs1.settings")
 
 
@@ -31,24 +34,7 @@ def main() -> int:
     parser.add_argument("--database", default="bench_prs1_relay")
     args = parser.parse_args()
 
-    import django
-    from django.conf import settings
-
-    django.setup()
-    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        sys.exit("relay_benchmark: set DATABASE_URL to a PostgreSQL server (the relay's claim needs it)")
-    if not settings.KAFKA_BOOTSTRAP_SERVERS:
-        sys.exit("relay_benchmark: set KAFKA_BOOTSTRAP_SERVERS")
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = args.database
-    settings.EVENTS_TOPIC_PREFIX = f"bench{uuid.uuid4().hex[:8]}."
-
-    from django.db import connection
-
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        return run(args)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return run_on_scratch_database(args.database, "relay_benchmark", lambda: run(args))
 
 
 def fake_envelopes(n: int, aggregates: int):
@@ -68,10 +54,16 @@ def fake_envelopes(n: int, aggregates: int):
 
 def run(args) -> int:
     from confluent_kafka import Producer
+    from django.conf import settings
 
     from events import kafka
     from events.models import OutboxEvent
     from events.relay import Relay
+
+    if not settings.KAFKA_BOOTSTRAP_SERVERS:
+        print("relay_benchmark: set KAFKA_BOOTSTRAP_SERVERS", file=sys.stderr)
+        return 2
+    settings.EVENTS_TOPIC_PREFIX = f"bench{uuid.uuid4().hex[:8]}."
 
     n = args.events
     print(f"writing {n} outbox rows ({args.aggregates} aggregates) ...", flush=True)
