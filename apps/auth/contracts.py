@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader, HttpBearer
 from rest_framework.permissions import BasePermission
 
+from common.tenancy import Scope
+
 # --- roles and permissions -------------------------------------------------------------
 
 STAFF_ROLES = frozenset({"ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY"})
@@ -266,6 +268,39 @@ def visible_section_ids(principal: Principal | None) -> frozenset[int] | None:
             sections |= _ids("student_section_ids", student_id)
         return frozenset(sections)
     return frozenset()
+
+
+# --- tenancy: the caller's scope (common.tenancy.Scope) -----------------------------------------
+
+
+def scope_of(caller: Principal | ServiceCaller | None) -> Scope:
+    """The one scoping rule (docs/auth.md, "Tenancy"). Network-wide only by a named exception:
+    a superuser, network staff (staff with no school of their own), the service token. Everyone
+    else reaches their own school's rows; a caller with no school reaches none."""
+    if isinstance(caller, ServiceCaller):
+        return Scope.network("service")
+    if caller is None:
+        return Scope.nobody()
+    if caller.is_superuser:
+        return Scope.network("superuser")
+    if caller.is_staff_role and caller.institution_id is None:
+        return Scope.network("network_staff")
+    if caller.institution_id is None:
+        return Scope.nobody()
+    return Scope.school(caller.institution_id)
+
+
+def scope_of_user(user) -> Scope:
+    """The scope of a request's user (settings.TENANCY_SCOPE_RESOLVER, for the admin and views)."""
+    return scope_of(principal_of(user))
+
+
+def request_scope(request) -> Scope:
+    """The scope of a DRF request (its user) or a ninja request (`request.auth`: Principal or service)."""
+    caller = getattr(request, "auth", None)
+    if isinstance(caller, Principal | ServiceCaller):
+        return scope_of(caller)
+    return scope_of(principal_of(getattr(request, "user", None)))
 
 
 # --- DRF glue: the permission class every context's views use -------------------------------
