@@ -295,12 +295,33 @@ def scope_of_user(user) -> Scope:
     return scope_of(principal_of(user))
 
 
+SCOPE_HEADER = "X-PRS1-Scope"
+
+
+class MalformedScope(ValueError):
+    pass
+
+
 def request_scope(request) -> Scope:
-    """The scope of a DRF request (its user) or a ninja request (`request.auth`: Principal or service)."""
+    """The scope of a DRF request (its user) or a ninja request (`request.auth`: Principal or service).
+
+    A service-token call acts for the scope it declares in `X-PRS1-Scope` (`school:12`,
+    `network:system`…: a remote contract call forwards its caller's scope there); without the
+    header it is network-wide by the named exception `service`. A person's scope always comes
+    from their own token: the header cannot widen it."""
     caller = getattr(request, "auth", None)
-    if isinstance(caller, Principal | ServiceCaller):
-        return scope_of(caller)
-    return scope_of(principal_of(getattr(request, "user", None)))
+    if not isinstance(caller, Principal | ServiceCaller):
+        caller = principal_of(getattr(request, "user", None))
+        if caller is None and is_service_request(request):
+            caller = SERVICE_CALLER
+    if isinstance(caller, ServiceCaller):
+        declared = request.headers.get(SCOPE_HEADER)
+        if declared:
+            try:
+                return Scope.from_header(declared)
+            except ValueError as exc:
+                raise MalformedScope(str(exc)) from None
+    return scope_of(caller)
 
 
 # --- DRF glue: the permission class every context's views use -------------------------------
