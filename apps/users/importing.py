@@ -10,6 +10,12 @@ One row per student, with up to two guardians in the same row:
 A guardian already registered in the institution (same document), or met earlier in the file, is reused:
 siblings share their guardians. All or nothing: every row runs through the same services as the API, inside
 one transaction; if any row fails, the whole file is rolled back and every failing row is reported.
+
+Spreadsheet formulas (OWASP CSV injection, `common.spreadsheet`): a cell starting with `=`, `+`, `-`, `@`,
+a tab or a carriage return is neutralised. Names (free text) are stored with a leading single quote
+(`'=HYPERLINK(...)`), so no later export can turn them back into a formula; phones pass unchanged (they
+must be E.164, `+` and digits, which a spreadsheet never runs); any other column (document, date, choice,
+e-mail, flag) cannot hold such a value and the row is refused with an error naming the column.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.users import services
 from apps.users.models import DocumentType, GuardianLink, User, UserType
 from common.errors import DomainError
+from common.spreadsheet import is_formula, neutralise
 
 PERSON_FIELDS = ("document_type", "document_number", "first_name", "last_name", "phone", "email")
 STUDENT_COLUMNS = tuple(f"student_{f}" for f in (*PERSON_FIELDS, "birth_date"))
@@ -32,6 +39,9 @@ GUARDIAN_COLUMNS = tuple(f"guardian{n}_{f}" for n in (1, 2) for f in (*PERSON_FI
 COLUMNS = STUDENT_COLUMNS + GUARDIAN_COLUMNS
 REQUIRED = ("student_document_number", "student_first_name", "student_last_name")
 TRUE_WORDS = {"1", "true", "yes", "si", "sí", "x", "y", "s"}
+# Free text: a formula-like value is stored neutralised ('=...). Phones: E.164-validated, pass unchanged.
+FREE_TEXT_COLUMNS = frozenset(c for c in COLUMNS if c.endswith(("_first_name", "_last_name")))
+PHONE_COLUMNS = frozenset(c for c in COLUMNS if c.endswith("_phone"))
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,23 @@ def _person(row: dict, prefix: str, user_type: str, institution_id: int, **extra
         raise _RowProblem(f"{prefix}{column}" if column else prefix.rstrip("_"), "; ".join(messages)) from exc
 
 
+def _without_formulas(row: dict) -> dict:
+    """The row with every formula-like cell neutralised (free text) or refused (any validated kind)."""
+    cleaned = dict(row)
+    for column, value in row.items():
+        text = _text(value)
+        if not is_formula(text) or column in PHONE_COLUMNS:
+            continue
+        if column in FREE_TEXT_COLUMNS:
+            cleaned[column] = neutralise(text)
+        elif column in COLUMNS:
+            raise _RowProblem(column, str(_("A value may not start with =, +, -, @, a tab or a carriage return "
+                                            "(a spreadsheet would run it as a formula).")))
+    return cleaned
+
+
 def _import_row(row: dict, institution_id: int, report: ImportReport) -> None:
+    row = _without_formulas(row)
     for column in REQUIRED:
         if not _text(row.get(column)):
             raise _RowProblem(column, str(_("This field is required.")))
