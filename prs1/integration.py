@@ -75,3 +75,8 @@ for app_path in settings.CONTEXT_APPS:
     if util.find_spec(module_name) is not None:
         module = import_module(module_name)
         api.add_router("/", module.router)
+
+# Every context's contract interface over HTTP (the remote implementations' server side).
+from prs1.rpc import router as rpc_router  # noqa: E402  (after the contexts' routers: same API, same errors)
+
+api.add_router("/", rpc_router)
