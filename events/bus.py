@@ -7,7 +7,8 @@ Contexts register handlers in their handlers.py:
 
 When an event is published, each subscribed handler is delivered after commit as a Celery
 task (`events.tasks.deliver_event`). Handlers of contexts listed in EVENTS_KAFKA_CONTEXTS
-are not scheduled here: they run from `manage.py consume_events --context <name>`.
+are not scheduled here: they run from `manage.py consume_events --context <name>`; nor are the
+handlers of a context served by another process (PRS1_REMOTE_CONTEXTS), whose own consumer runs them.
 """
 
 from __future__ import annotations
@@ -77,7 +78,12 @@ def all_handlers() -> list[Handler]:
 
 
 def runs_in_process(handler: Handler) -> bool:
-    return handler.context not in settings.EVENTS_KAFKA_CONTEXTS
+    """Deliver here, after commit? Not for a context fed by Kafka in this process
+    (EVENTS_KAFKA_CONTEXTS), nor for a context that lives in another service
+    (PRS1_REMOTE_CONTEXTS): that service's own consumer delivers it."""
+    from common.contracts import remote_contexts
+
+    return handler.context not in settings.EVENTS_KAFKA_CONTEXTS and handler.context not in remote_contexts()
 
 
 def dispatch_on_commit(envelope: dict) -> None:
