@@ -39,6 +39,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 import pydantic
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from common import errors
@@ -121,12 +122,41 @@ def methods_of(interface: type[Contract]) -> dict[str, MethodSpec]:
 
 
 def remote_contexts() -> dict[str, str]:
-    """PRS1_REMOTE_CONTEXTS as {context: base_url}: a dict, or "grades=http://…,notifications=http://…"."""
-    value = getattr(settings, "PRS1_REMOTE_CONTEXTS", None) or {}
-    if isinstance(value, str):
-        pairs = [item.split("=", 1) for item in value.split(",") if item.strip()]
-        value = {name.strip(): url.strip() for name, url in pairs}
-    return {name: url.rstrip("/") for name, url in value.items()}
+    """The contexts this process does not serve, as {context: base_url}.
+
+    - `PRS1_REMOTE_CONTEXTS`: a dict, or "grades=http://…,notifications=http://…" (the monolith
+      with some contexts split out).
+    - `PRS1_HOSTED_CONTEXTS` (a split-out service, e.g. ["grades"]): every other context is remote,
+      at its `PRS1_REMOTE_CONTEXTS` address if given, else at `PRS1_DEFAULT_REMOTE_URL` (the monolith).
+    """
+    return _remote_contexts(_setting_key(getattr(settings, "PRS1_REMOTE_CONTEXTS", None)),
+                            tuple(getattr(settings, "PRS1_HOSTED_CONTEXTS", None) or ()),
+                            getattr(settings, "PRS1_DEFAULT_REMOTE_URL", "") or "",
+                            tuple(getattr(settings, "CONTEXT_APPS", ())))
+
+
+def _setting_key(value) -> str:
+    if isinstance(value, dict):
+        return ",".join(f"{name}={url}" for name, url in value.items())
+    return value or ""
+
+
+@cache
+def _remote_contexts(explicit: str, hosted: tuple[str, ...], default_url: str,
+                     context_apps: tuple[str, ...]) -> dict[str, str]:
+    pairs = [item.split("=", 1) for item in explicit.split(",") if item.strip()]
+    remote = {name.strip(): url.strip().rstrip("/") for name, url in pairs}
+    if hosted:
+        for app_path in context_apps:
+            name = app_path.rsplit(".", 1)[-1]
+            if name not in hosted and name not in remote:
+                if not default_url:
+                    raise ImproperlyConfigured("PRS1_HOSTED_CONTEXTS is set: PRS1_DEFAULT_REMOTE_URL must say "
+                                               "where the other contexts are served")
+                remote[name] = default_url.rstrip("/")
+        for name in hosted:
+            remote.pop(name, None)
+    return remote
 
 
 _local: dict[type, Contract] = {}
