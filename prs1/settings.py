@@ -231,6 +231,8 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Refuses a logged-out access token (its jti denylisted in the cache until it expires; docs/auth.md).
+    "AUTH_TOKEN_CLASSES": ("apps.auth.tokens.AccessToken",),
 }
 
 # Login throttling per the seed's gateway plugin: 5/minute and 20/hour.

@@ -33,7 +33,8 @@ class ValidateTokenOut(Schema):
     expiresAt: datetime | None = Field(None, examples=["2026-03-02T13:15:00Z"])
     reason: str | None = Field(None, description="Why the token is not valid: expired, not_yet_valid, invalid_signature, "
                                "invalid_audience, invalid_issuer, invalid_algorithm, missing_claim:<claim>, malformed, "
-                               "wrong_token_type, invalid_subject, user_not_found, user_inactive.", examples=[None])
+                               "wrong_token_type, revoked (logged out), invalid_subject, user_not_found, "
+                               "user_inactive.", examples=[None])
 
 
 class UserPermissionsOut(Schema):

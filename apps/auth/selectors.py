@@ -21,7 +21,7 @@ from apps.auth.contracts import (
     principal_from_summary,
     user_summary,
 )
-from apps.auth.tokens import roles_of
+from apps.auth.tokens import access_token_revoked, roles_of
 from common.errors import NotFound, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ def validate_token(*, token: str) -> TokenValidation:
     expires_at = datetime_from_epoch(payload["exp"])
     if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "access":
         return TokenValidation(valid=False, expires_at=expires_at, reason="wrong_token_type")
+    if access_token_revoked(payload):
+        return TokenValidation(valid=False, expires_at=expires_at, reason="revoked")
     try:
         user_id = int(payload[api_settings.USER_ID_CLAIM])
     except (TypeError, ValueError):

@@ -7,6 +7,7 @@ provider, users' contract), then issues the JWTs and the profile with roles and 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -29,7 +30,7 @@ from apps.auth.contracts import (
     user_summary,
 )
 from apps.auth.errors import AuthenticationFailed
-from apps.auth.tokens import TokenPair, issue_pair, roles_of
+from apps.auth.tokens import TokenPair, deny_access_token, deny_user_access_tokens, issue_pair, roles_of
 from common.errors import PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -133,10 +134,14 @@ def refresh_tokens(*, refresh_token: str) -> TokenPair:
     return tokens
 
 
-def logout(*, principal: Principal, refresh_token: str, all_sessions: bool = False) -> int:
+def logout(*, principal: Principal, refresh_token: str, all_sessions: bool = False,
+           access_claims: Mapping | None = None) -> int:
     """Revoke the caller's refresh token (with `all_sessions`, every unexpired refresh token of
-    theirs: "log out everywhere"). Logging out with an already revoked token is a no-op; a token
-    that is not the caller's is refused. Returns how many tokens were revoked now."""
+    theirs: "log out everywhere") and the access token they called with (`access_claims`, its
+    payload: denylisted until it expires). With `all_sessions`, every access token of theirs issued
+    until now is refused too. Logging out with an already revoked token is a no-op; a token that is
+    not the caller's is refused (and nothing is revoked). Returns how many refresh tokens were
+    revoked now."""
     invalid = {"refresh": [str(_("The refresh token is invalid or expired."))]}
     try:
         payload = token_backend.decode(refresh_token)  # signature, exp, iss, aud
@@ -161,6 +166,10 @@ def logout(*, principal: Principal, refresh_token: str, all_sessions: bool = Fal
             created = BlacklistedToken.objects.bulk_create([BlacklistedToken(token_id=pk) for pk in others],
                                                            ignore_conflicts=True)
             revoked += len(created)
+    if access_claims is not None and str(access_claims.get(api_settings.USER_ID_CLAIM)) == str(principal.user_id):
+        deny_access_token(access_claims)
+    if all_sessions:
+        deny_user_access_tokens(principal.user_id)
     logger.info("auth.logout user_id=%s jti=%s all_sessions=%s revoked=%s", principal.user_id,
                 payload[api_settings.JTI_CLAIM], all_sessions, revoked)
     return revoked

@@ -132,8 +132,10 @@ class LogoutView(APIView):
 
     @extend_schema(
         operation_id="auth_logout",
-        summary=_("Log out: revoke the caller's refresh token, or all their sessions (access tokens lapse within "
-                  "15 minutes)"),
+        summary=_("Log out: revoke the caller's refresh and access tokens, or all their sessions"),
+        description=_("The access token used for this call is refused from now on (401 token_not_valid). With "
+                      "all_sessions, every refresh token of the caller and every access token issued to them "
+                      "until now are refused too."),
         request=LogoutSerializer,
         responses={
             204: OpenApiResponse(description=_("Revoked (also when it already was).")),
@@ -152,8 +154,9 @@ class LogoutView(APIView):
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        access = getattr(request.auth, "payload", None)  # the bearer access token (None with a session login)
         services.logout(principal=principal_of(request.user), refresh_token=serializer.validated_data["refresh"],
-                        all_sessions=serializer.validated_data["all_sessions"])
+                        all_sessions=serializer.validated_data["all_sessions"], access_claims=access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
