@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.assignments import selectors, services
 from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssignment, TeacherWorkload, WorkloadLimit
 from common.errors import DomainError
+from common.tenancy import Scope, request_scope
 
 
 def _describe(exc: DomainError) -> str:
@@ -26,6 +27,8 @@ def _describe(exc: DomainError) -> str:
 class ServiceAddForm(forms.ModelForm):
     """An admin add form whose clean() runs the context's service (all its rules and events) and keeps
     the created object; a refusal becomes a form error and nothing is written."""
+
+    scope = Scope.nobody()  # set to the request's scope by ServiceAddMixin.get_form
 
     def create(self, data: dict, actor_id: int | None):
         raise NotImplementedError
@@ -50,7 +53,7 @@ class AssignmentAddForm(ServiceAddForm):
         fields = ("teacher_id", "course_id", "section_id")
 
     def create(self, data, actor_id):
-        return services.assignment_create(teacher_id=data["teacher_id"], course_id=data["course_id"],
+        return services.assignment_create(scope=self.scope, teacher_id=data["teacher_id"], course_id=data["course_id"],
                                           section_id=data["section_id"], actor_id=actor_id)
 
 
@@ -64,9 +67,9 @@ class ScheduleBlockAddForm(ServiceAddForm):
         self.fields["assignment"].queryset = TeacherAssignment.objects.filter(is_active=True)
 
     def create(self, data, actor_id):
-        return services.schedule_block_create(assignment_id=data["assignment"].pk, day_of_week=data["day_of_week"],
-                                              start_time=data["start_time"], end_time=data["end_time"],
-                                              room=data.get("room") or "", actor_id=actor_id)
+        return services.schedule_block_create(scope=self.scope, assignment_id=data["assignment"].pk,
+                                              day_of_week=data["day_of_week"], start_time=data["start_time"],
+                                              end_time=data["end_time"], room=data.get("room") or "", actor_id=actor_id)
 
 
 class ServiceAddMixin:
@@ -82,6 +85,7 @@ class ServiceAddMixin:
             kwargs["form"] = self.add_form
         form = super().get_form(request, obj, change=change, **kwargs)
         form.actor_id = request.user.pk
+        form.scope = request_scope(request)
         return form
 
     def get_fields(self, request, obj=None):
@@ -151,7 +155,7 @@ class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
         removed = 0
         for assignment in queryset.filter(is_active=True):
             try:
-                services.assignment_remove(assignment_id=assignment.pk, actor_id=request.user.pk,
+                services.assignment_remove(scope=request_scope(request), assignment_id=assignment.pk, actor_id=request.user.pk,
                                            reason=str(_("Removed in the admin")))
                 removed += 1
             except DomainError as exc:
@@ -174,7 +178,7 @@ class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
         from apps.academic import contracts as academic
 
         section = academic.get_section(section_id=section_id)
-        grid = selectors.timetable(owner="section", owner_id=section_id,
+        grid = selectors.timetable(scope=request_scope(request), owner="section", owner_id=section_id,
                                    academic_year_id=section.academic_year_id if section else None)
         title = _("Timetable of section %(name)s") % {"name": section.code if section else section_id}
         return self._render_timetable(request, grid, title)
@@ -184,8 +188,9 @@ class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
 
         teacher = users.get_user(user_id=teacher_id)
         year = request.GET.get("academic_year_id")
-        grid = selectors.timetable(owner="teacher", owner_id=teacher_id, academic_year_id=int(year) if (
-            year or "").isdigit() else selectors.latest_year_of_teacher(teacher_id=teacher_id))
+        grid = selectors.timetable(scope=request_scope(request), owner="teacher", owner_id=teacher_id,
+                                   academic_year_id=int(year) if (year or "").isdigit() else
+                                   selectors.latest_year_of_teacher(scope=request_scope(request), teacher_id=teacher_id))
         title = _("Timetable of %(name)s") % {"name": teacher.full_name if teacher else teacher_id}
         return self._render_timetable(request, grid, title)
 
@@ -213,7 +218,7 @@ class ScheduleBlockAdmin(ServiceAddMixin, ReadOnlyAdmin):
     def delete_blocks(self, request, queryset) -> None:
         count = 0
         for block_id in queryset.values_list("id", flat=True):
-            services.schedule_block_delete(block_id=block_id)
+            services.schedule_block_delete(scope=request_scope(request), block_id=block_id)
             count += 1
         self.message_user(request, _("%(count)d block(s) deleted.") % {"count": count}, messages.SUCCESS)
 

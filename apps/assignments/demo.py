@@ -10,6 +10,7 @@ from itertools import cycle
 from apps.academic import contracts as academic
 from apps.assignments import contracts, services
 from apps.assignments.models import ScheduleBlock, TeacherAssignment
+from common.tenancy import SYSTEM
 
 SLOTS = ((time(8, 0), time(9, 30)), (time(9, 45), time(11, 15)), (time(11, 30), time(13, 0)))
 WEEKDAYS = (1, 2, 3, 4, 5)
@@ -32,7 +33,7 @@ def seed(school: dict) -> None:
                                                           academic_year_id=section.academic_year_id,
                                                           is_active=True).first()
             if assignment is None:
-                assignment = services.assignment_create(teacher_id=next(teachers), course_id=course.id,
+                assignment = services.assignment_create(scope=SYSTEM, teacher_id=next(teachers), course_id=course.id,
                                                         section_id=section_id)
             _fill_week(assignment, blocks_wanted=max(1, math.ceil(course.hours_per_week / 1.5)),
                        room=f"Aula {section.name}")
@@ -50,13 +51,13 @@ def _fill_week(assignment: TeacherAssignment, *, blocks_wanted: int, room: str) 
         if missing <= 0:
             return
         answer = contracts.check_availability(
-            teacher_id=assignment.teacher_id, section_id=assignment.section_id,
+            scope=SYSTEM, teacher_id=assignment.teacher_id, section_id=assignment.section_id,
             academic_year_id=assignment.academic_year_id, institution_id=assignment.institution_id,
             day_of_week=day, start_time=start, end_time=end, room=room)
         if answer.workload_exceeded:
             return
         if answer.available:
-            services.schedule_block_create(assignment_id=assignment.pk, day_of_week=day, start_time=start,
+            services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=day, start_time=start,
                                            end_time=end, room=room)
             used_days.add(day)
             missing -= 1

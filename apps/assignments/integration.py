@@ -4,6 +4,10 @@ A proposed weekly block → available, or the conflicting blocks. It runs the ve
 service applies (`contracts.check_availability` → `selectors.schedule_conflicts` + the workload
 limit), so "available" means booking it now would succeed.
 Authenticated with a bearer access token (a caller with `assignments.read`) or the service token.
+Tenancy: the caller's scope (`apps.auth.contracts.request_scope`: a person's school, or the scope a
+service token declares in X-PRS1-Scope) travels to the contract; a teacher, section, institution or
+block of another school is a 404 exactly like an unknown id, and conflicts are only ever the
+section's school's blocks.
 """
 
 from __future__ import annotations
@@ -14,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
 from apps.assignments import contracts
-from apps.auth.contracts import ServiceCaller, has_permission, integration_auth
-from common.errors import PermissionDenied
+from apps.auth.contracts import MalformedScope, ServiceCaller, has_permission, integration_auth, request_scope
+from common.errors import PermissionDenied, ValidationFailed
 from common.filters import MAX_BIGINT
 from common.integration import ErrorOut
 
@@ -26,8 +30,9 @@ class ProposedBlockIn(Schema):
     teacherId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[31])
     sectionId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[4])
     academicYearId: int = Field(..., ge=1, le=MAX_BIGINT, examples=[2])
-    institutionId: int | None = Field(None, ge=1, le=MAX_BIGINT, description="Whose workload limit applies (default: the global "
-                                      "ASSIGNMENTS_MAX_WEEKLY_HOURS).", examples=[1])
+    institutionId: int | None = Field(None, ge=1, le=MAX_BIGINT, description="Whose workload limit applies (default: "
+                                      "the section's school's; a school the caller does not reach is a 404).",
+                                      examples=[1])
     dayOfWeek: int = Field(..., ge=1, le=7, description="1 = Monday … 7 = Sunday.", examples=[1])
     startTime: time = Field(..., examples=["08:00"])
     endTime: time = Field(..., examples=["09:30"])
@@ -60,13 +65,18 @@ class AvailabilityOut(Schema):
 
 
 @router.post("/assignments/validate-availability",
-             response={200: AvailabilityOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+             response={200: AvailabilityOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
              summary="Would this weekly block be free for the teacher, the room and the section?")
 def validate_availability(request, payload: ProposedBlockIn):
     caller = request.auth
     if not isinstance(caller, ServiceCaller) and not has_permission(caller, "assignments.read"):
         raise PermissionDenied(_("You do not have permission to perform this action."))
+    try:
+        scope = request_scope(request)
+    except MalformedScope:
+        raise ValidationFailed(_("The X-PRS1-Scope header is malformed."), code="malformed_scope") from None
     result = contracts.check_availability(
+        scope=scope,
         teacher_id=payload.teacherId, section_id=payload.sectionId, academic_year_id=payload.academicYearId,
         institution_id=payload.institutionId, day_of_week=payload.dayOfWeek, start_time=payload.startTime,
         end_time=payload.endTime, room=payload.room, exclude_block_id=payload.excludeBlockId,

@@ -11,6 +11,7 @@ from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.assignments.constraints import PostgresExclusionConstraint
+from common.tenancy import TenantQuerySet
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -32,13 +33,15 @@ class TeacherAssignment(models.Model):
     course_id = models.BigIntegerField(_("course"), db_index=True)
     section_id = models.BigIntegerField(_("section"), db_index=True)
     academic_year_id = models.BigIntegerField(_("academic year"), db_index=True)
-    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True, db_index=True)
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     assigned_by_id = models.BigIntegerField(_("assigned by"), null=True, blank=True)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     removed_by_id = models.BigIntegerField(_("removed by"), null=True, blank=True)
     removal_reason = models.CharField(_("removal reason"), max_length=200, blank=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("teacher assignment")
@@ -76,7 +79,7 @@ class ScheduleBlock(models.Model):
     section_id = models.BigIntegerField(_("section"), db_index=True)
     course_id = models.BigIntegerField(_("course"), db_index=True)
     academic_year_id = models.BigIntegerField(_("academic year"), db_index=True)
-    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True, db_index=True)
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     room = models.CharField(_("room"), max_length=40, blank=True, help_text=_("Empty when no room is booked."))
     day_of_week = models.PositiveSmallIntegerField(_("day of week"), choices=DayOfWeek.choices)
     start_time = models.TimeField(_("start time"))
@@ -85,6 +88,8 @@ class ScheduleBlock(models.Model):
     end_minute = models.PositiveIntegerField(_("end (minute of week)"), editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by_id = models.BigIntegerField(_("created by"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("schedule block")
@@ -149,9 +154,11 @@ class TeacherWorkload(models.Model):
 
     teacher_id = models.BigIntegerField(_("teacher"))
     academic_year_id = models.BigIntegerField(_("academic year"))
-    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True)
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     weekly_minutes = models.PositiveIntegerField(_("weekly minutes"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("teacher workload")
@@ -169,6 +176,8 @@ class WorkloadLimit(models.Model):
 
     institution_id = models.BigIntegerField(_("institution"), unique=True)
     max_weekly_hours = models.DecimalField(_("maximum weekly hours"), max_digits=5, decimal_places=2)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("workload limit")

@@ -1,4 +1,11 @@
-"""Read queries of the assignments context, shaped for their callers (no N+1)."""
+"""Read queries of the assignments context, shaped for their callers (no N+1).
+
+Tenancy: every selector that reads school-owned rows takes the caller's `scope` (keyword-only,
+required) and reads through it (`Model.objects.in_scope(scope)`), so a school's caller never sees
+another school's assignments, blocks or workloads; a single object out of scope is a 404 exactly
+like an unknown id. Only auth's providers (`teacher_section_ids`, `teacher_section_course_pairs`)
+are system lookups keyed by the teacher's own user id.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from apps.academic import contracts as academic
 from apps.assignments.models import (
@@ -20,6 +28,8 @@ from apps.assignments.models import (
     WorkloadLimit,
 )
 from apps.users import contracts as users
+from common.errors import NotFound
+from common.tenancy import Scope
 
 # --- the schedule geometry shared by booking and the availability check --------------------
 
@@ -75,14 +85,15 @@ class BlockConflict:
         }
 
 
-def schedule_conflicts(*, proposal: ProposedBlock, exclude_block_id: int | None = None) -> list[BlockConflict]:
+def schedule_conflicts(*, scope: Scope, proposal: ProposedBlock,
+                       exclude_block_id: int | None = None) -> list[BlockConflict]:
     """Blocks of the same year overlapping `proposal` in time that share its teacher, its section or
     its (non-empty) room. The one rule both booking and validate-availability apply; it mirrors the
     database's exclusion constraints (half-open minute-of-week ranges)."""
     who = Q(teacher_id=proposal.teacher_id) | Q(section_id=proposal.section_id)
     if proposal.room:
         who |= Q(room=proposal.room)
-    blocks = ScheduleBlock.objects.filter(
+    blocks = ScheduleBlock.objects.in_scope(scope).filter(
         who, academic_year_id=proposal.academic_year_id,
         start_minute__lt=proposal.end_minute, end_minute__gt=proposal.start_minute,
     ).order_by("start_minute", "id")
@@ -116,9 +127,11 @@ def max_weekly_hours(*, institution_id: int | None) -> Decimal:
     return Decimal(str(getattr(settings, "ASSIGNMENTS_MAX_WEEKLY_HOURS", 30)))
 
 
-def weekly_minutes(*, teacher_id: int, academic_year_id: int) -> int:
-    """Sum of the teacher's block durations in the year (computed from the blocks, not the projection)."""
-    total = ScheduleBlock.objects.filter(teacher_id=teacher_id, academic_year_id=academic_year_id).aggregate(
+def weekly_minutes(*, institution_id: int, teacher_id: int, academic_year_id: int) -> int:
+    """Sum of the teacher's block durations in the year at one school (computed from the blocks,
+    not the projection)."""
+    total = ScheduleBlock.objects.filter(institution_id=institution_id, teacher_id=teacher_id,
+                                         academic_year_id=academic_year_id).aggregate(
         total=Sum("end_minute") - Sum("start_minute"))["total"]
     return int(total or 0)
 
@@ -131,7 +144,7 @@ def hours(minutes: int) -> Decimal:
 class WorkloadRow:
     teacher_id: int
     academic_year_id: int
-    institution_id: int | None
+    institution_id: int
     weekly_hours: Decimal
     max_weekly_hours: Decimal
 
@@ -140,13 +153,13 @@ class WorkloadRow:
         return self.max_weekly_hours - self.weekly_hours
 
 
-def teacher_workloads(*, teacher_id: int, academic_year_id: int | None = None) -> list[WorkloadRow]:
-    rows = TeacherWorkload.objects.filter(teacher_id=teacher_id)
+def teacher_workloads(*, scope: Scope, teacher_id: int, academic_year_id: int | None = None) -> list[WorkloadRow]:
+    rows = TeacherWorkload.objects.in_scope(scope).filter(teacher_id=teacher_id)
     if academic_year_id is not None:
         rows = rows.filter(academic_year_id=academic_year_id)
     rows = list(rows.order_by("-academic_year_id"))
     limits = dict(WorkloadLimit.objects.filter(
-        institution_id__in={r.institution_id for r in rows if r.institution_id is not None},
+        institution_id__in={r.institution_id for r in rows},
     ).values_list("institution_id", "max_weekly_hours"))
     default = max_weekly_hours(institution_id=None)
     return [
@@ -160,25 +173,26 @@ def teacher_workloads(*, teacher_id: int, academic_year_id: int | None = None) -
 # --- assignments and blocks -------------------------------------------------------------------
 
 
-def assignment_list(*, filters: dict | None = None, teacher_id: int | None = None,
+def assignment_list(*, scope: Scope, filters: dict | None = None, teacher_id: int | None = None,
                     section_ids: frozenset[int] | None = None, include_removed: bool = False) -> QuerySet:
-    """Assignments, newest year first; `teacher_id`/`section_ids` restrict to a caller's scope."""
-    qs = TeacherAssignment.objects.all()
+    """Assignments of the scope's school(s), newest year first; `teacher_id`/`section_ids` narrow
+    further to a role's own rows (a teacher's)."""
+    qs = TeacherAssignment.objects.in_scope(scope)
     if not include_removed:
         qs = qs.filter(is_active=True)
     return _scoped(qs, filters=filters, teacher_id=teacher_id, section_ids=section_ids).order_by(
         "-academic_year_id", "section_id", "course_id", "id")
 
 
-def block_list(*, filters: dict | None = None, teacher_id: int | None = None,
+def block_list(*, scope: Scope, filters: dict | None = None, teacher_id: int | None = None,
                section_ids: frozenset[int] | None = None) -> QuerySet:
-    return _scoped(ScheduleBlock.objects.all(), filters=filters, teacher_id=teacher_id, section_ids=section_ids).order_by(
-        "-academic_year_id", "day_of_week", "start_time", "id")
+    return _scoped(ScheduleBlock.objects.in_scope(scope), filters=filters, teacher_id=teacher_id,
+                   section_ids=section_ids).order_by("-academic_year_id", "day_of_week", "start_time", "id")
 
 
 def _scoped(qs: QuerySet, *, filters: dict | None, teacher_id: int | None, section_ids: frozenset[int] | None) -> QuerySet:
-    """Restrict to a caller's scope (a teacher's own rows, the sections they may see) and apply the
-    query-string filters that were given."""
+    """Restrict a scoped queryset to a role's own rows (a teacher's, the sections they may see) and
+    apply the query-string filters that were given."""
     if teacher_id is not None:
         qs = qs.filter(teacher_id=teacher_id)
     if section_ids is not None:
@@ -189,22 +203,56 @@ def _scoped(qs: QuerySet, *, filters: dict | None, teacher_id: int | None, secti
     return qs
 
 
+def assignment_detail(*, scope: Scope, assignment_id: int, teacher_id: int | None = None) -> TeacherAssignment:
+    """One assignment (active or removed) of the scope; 404 for an unknown or foreign id."""
+    assignment = assignment_list(scope=scope, teacher_id=teacher_id, include_removed=True).filter(
+        pk=assignment_id).first()
+    if assignment is None:
+        raise NotFound(_("Assignment not found."), code="assignment_not_found")
+    return assignment
+
+
+def block_detail(*, scope: Scope, block_id: int, teacher_id: int | None = None) -> ScheduleBlock:
+    """One schedule block of the scope; 404 for an unknown or foreign id."""
+    block = block_list(scope=scope, teacher_id=teacher_id).filter(pk=block_id).first()
+    if block is None:
+        raise NotFound(_("Schedule block not found."), code="schedule_block_not_found")
+    return block
+
+
+def section_in_scope(*, scope: Scope, section_id: int) -> academic.SectionDTO:
+    """The section (academic's DTO) if the scope reaches its school; else 404 like an unknown id."""
+    section = academic.get_section(section_id=section_id)
+    if section is None or not scope.allows(section.institution_id):
+        raise NotFound(_("Section not found."), code="section_not_found")
+    return section
+
+
+def teacher_in_scope(*, scope: Scope, teacher_id: int) -> users.UserDTO:
+    """The user (users' DTO) if the scope reaches their school; else 404 like an unknown id."""
+    teacher = users.get_user(user_id=teacher_id)
+    if teacher is None or not scope.allows(teacher.institution_id):
+        raise NotFound(_("Teacher not found."), code="teacher_not_found")
+    return teacher
+
+
 def headcounts(*, section_ids) -> dict[int, int]:
-    """Active students per section from the projection (one query)."""
+    """Active students per section from the projection (one query); the sections are ones the
+    caller already reached through the scope."""
     return dict(SectionHeadcount.objects.filter(section_id__in=set(section_ids)).values_list(
         "section_id", "active_students"))
 
 
-def latest_year_of_teacher(*, teacher_id: int) -> int | None:
-    return ScheduleBlock.objects.filter(teacher_id=teacher_id).order_by("-academic_year_id").values_list(
-        "academic_year_id", flat=True).first() or TeacherAssignment.objects.filter(
-        teacher_id=teacher_id, is_active=True).order_by("-academic_year_id").values_list(
+def latest_year_of_teacher(*, scope: Scope, teacher_id: int) -> int | None:
+    return ScheduleBlock.objects.in_scope(scope).filter(teacher_id=teacher_id).order_by(
+        "-academic_year_id").values_list("academic_year_id", flat=True).first() or TeacherAssignment.objects.in_scope(
+        scope).filter(teacher_id=teacher_id, is_active=True).order_by("-academic_year_id").values_list(
         "academic_year_id", flat=True).first()
 
 
-def timetable_blocks(*, teacher_id: int | None = None, section_id: int | None = None,
+def timetable_blocks(*, scope: Scope, teacher_id: int | None = None, section_id: int | None = None,
                      academic_year_id: int | None = None) -> list[ScheduleBlock]:
-    qs = ScheduleBlock.objects.all()
+    qs = ScheduleBlock.objects.in_scope(scope)
     if teacher_id is not None:
         qs = qs.filter(teacher_id=teacher_id)
     if section_id is not None:
@@ -215,7 +263,8 @@ def timetable_blocks(*, teacher_id: int | None = None, section_id: int | None = 
 
 
 def teacher_section_ids(user_id: int) -> frozenset[int]:
-    """Auth provider: sections where the user holds an active assignment."""
+    """Auth provider (a system lookup of the teacher's own rows): sections where the user holds an
+    active assignment."""
     return frozenset(TeacherAssignment.objects.filter(teacher_id=user_id, is_active=True).values_list(
         "section_id", flat=True))
 
@@ -235,17 +284,17 @@ def _weekly_minutes_by_assignment(assignment_ids) -> dict[int, int]:
     return {row["assignment_id"]: int(row["total"] or 0) for row in rows}
 
 
-def section_teachers(*, section_id: int) -> dict:
-    """The section's active assignments with teacher and course names and the section headcount."""
+def section_teachers(*, scope: Scope, section_id: int) -> dict:
+    """The section's active assignments with teacher and course names and the section headcount
+    (404 for a section the scope does not reach)."""
 
-    section = academic.get_section(section_id=section_id)
-    assignments = list(assignment_list(filters={"section_id": section_id}))
+    section = section_in_scope(scope=scope, section_id=section_id)
+    assignments = list(assignment_list(scope=scope, filters={"section_id": section_id}))
     teachers = users.get_users(user_ids=[a.teacher_id for a in assignments])
     courses = academic.get_courses(course_ids={a.course_id for a in assignments})
     minutes = _weekly_minutes_by_assignment([a.pk for a in assignments])
     return {
-        "section_id": section_id, "section_code": section.code if section else None,
-        "academic_year_id": section.academic_year_id if section else None,
+        "section_id": section_id, "section_code": section.code, "academic_year_id": section.academic_year_id,
         "active_students": headcounts(section_ids=[section_id]).get(section_id),
         "teachers": [{
             "assignment_id": a.pk, "teacher_id": a.teacher_id,
@@ -258,10 +307,11 @@ def section_teachers(*, section_id: int) -> dict:
     }
 
 
-def teacher_courses(*, teacher_id: int, academic_year_id: int | None = None) -> dict:
-    """The teacher's active assignments (course, section, headcount, weekly minutes)."""
+def teacher_courses(*, scope: Scope, teacher_id: int, academic_year_id: int | None = None) -> dict:
+    """The teacher's active assignments in the scope (course, section, headcount, weekly minutes)."""
 
-    assignments = list(assignment_list(filters={"academic_year_id": academic_year_id}, teacher_id=teacher_id))
+    assignments = list(assignment_list(scope=scope, filters={"academic_year_id": academic_year_id},
+                                       teacher_id=teacher_id))
     section_ids = {a.section_id for a in assignments}
     sections = academic.get_sections(section_ids=section_ids)
     courses = academic.get_courses(course_ids={a.course_id for a in assignments})
@@ -280,11 +330,11 @@ def teacher_courses(*, teacher_id: int, academic_year_id: int | None = None) -> 
     }
 
 
-def timetable(*, owner: str, owner_id: int, academic_year_id: int | None) -> dict:
+def timetable(*, scope: Scope, owner: str, owner_id: int, academic_year_id: int | None) -> dict:
     """A weekly grid: Monday–Friday always, Saturday/Sunday when they hold blocks; each day's blocks
     in time order, plus the distinct time slots (rows of a day × time table)."""
 
-    blocks = timetable_blocks(academic_year_id=academic_year_id,
+    blocks = timetable_blocks(scope=scope, academic_year_id=academic_year_id,
                               **({"teacher_id": owner_id} if owner == "teacher" else {"section_id": owner_id}))
     teachers = users.get_users(user_ids={b.teacher_id for b in blocks})
     sections = academic.get_sections(section_ids={b.section_id for b in blocks})

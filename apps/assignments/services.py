@@ -10,6 +10,10 @@ Booking a schedule block is the delicate one:
    records `schedule.conflict.detected` — so the outbox row survives the rollback of the booking.
    (Called inside a caller's transaction, that record joins the caller's transaction instead:
    the API views run without ATOMIC_REQUESTS, so a request's refusal still commits the event.)
+
+Tenancy: every use case takes the caller's `scope` (keyword-only, required). An assignment or block
+is reached only through it, and a create names a section and a teacher the scope reaches: a foreign
+id is a 404 exactly like an unknown one, never a 403 or a 422 that names the foreign row's state.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssi
 from apps.assignments.selectors import BlockConflict, ProposedBlock
 from apps.users import contracts as users
 from common.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
+from common.tenancy import Scope
 from events import publish
 
 DEADLOCK_DETECTED = "40P01"  # SQLSTATE of a deadlock broken by PostgreSQL
@@ -47,21 +52,23 @@ EXCLUSION_CONSTRAINTS = frozenset({
 
 
 @transaction.atomic
-def assignment_create(*, teacher_id: int, course_id: int, section_id: int, actor_id: int | None = None
-                      ) -> TeacherAssignment:
-    """Assign an active TEACHER to a course of a section (for the section's academic year)."""
-    teacher = users.get_user(user_id=teacher_id)
+def assignment_create(*, scope: Scope, teacher_id: int, course_id: int, section_id: int,
+                      actor_id: int | None = None) -> TeacherAssignment:
+    """Assign an active TEACHER to a course of a section (for the section's academic year).
+    The section, the teacher and the course must be reached by `scope` (else 404, like unknown ids)."""
     section = academic.get_section(section_id=section_id)
+    teacher = users.get_user(user_id=teacher_id)
     course = academic.get_course(course_id=course_id)
-    missing = {}
-    if teacher is None:
-        missing["teacher_id"] = [_("No user with this id.")]
-    if section is None:
-        missing["section_id"] = [_("No section with this id.")]
-    if course is None:
-        missing["course_id"] = [_("No course with this id.")]
+    missing = {}  # unknown, or of a school the scope does not reach: the same answer
+    if section is None or not scope.allows(section.institution_id):
+        missing["section_id"] = (_("No section with this id."), "section_not_found")
+    if teacher is None or not scope.allows(teacher.institution_id):
+        missing["teacher_id"] = (_("No user with this id."), "teacher_not_found")
+    if course is None or not scope.allows(course.institution_id):
+        missing["course_id"] = (_("No course with this id."), "course_not_found")
     if missing:
-        raise ValidationFailed(fields=missing)
+        raise NotFound(next(iter(missing.values()))[0], code=next(iter(missing.values()))[1],
+                       details={"fields": {field: [message] for field, (message, _code) in missing.items()}})
     if teacher.user_type != "TEACHER" or not teacher.is_active:
         raise BusinessRuleViolation(_("Only an active teacher can be assigned to a course."),
                                     code="not_an_active_teacher",
@@ -108,9 +115,10 @@ def _already_assigned(existing: TeacherAssignment | None) -> Conflict:
 
 
 @transaction.atomic
-def assignment_remove(*, assignment_id: int, actor_id: int | None = None, reason: str = "") -> TeacherAssignment:
-    """Soft-remove an assignment; its schedule blocks are deleted and the workload updated."""
-    assignment = TeacherAssignment.objects.select_for_update().filter(pk=assignment_id).first()
+def assignment_remove(*, scope: Scope, assignment_id: int, actor_id: int | None = None,
+                      reason: str = "") -> TeacherAssignment:
+    """Soft-remove an assignment of the scope; its schedule blocks are deleted and the workload updated."""
+    assignment = TeacherAssignment.objects.in_scope(scope).select_for_update().filter(pk=assignment_id).first()
     if assignment is None:
         raise NotFound(_("Assignment not found."), code="assignment_not_found")
     if not assignment.is_active:
@@ -166,13 +174,13 @@ def proposal_for(*, assignment: TeacherAssignment, day_of_week: int, start_time:
                          start_time=start_time, end_time=end_time)
 
 
-def schedule_block_create(*, assignment_id: int, day_of_week: int, start_time: time, end_time: time,
-                          room: str = "", actor_id: int | None = None) -> ScheduleBlock:
-    """Book a weekly block for an active assignment. Refusals: 409 `schedule_conflict` (naming the
-    conflicting blocks; `schedule.conflict.detected` is recorded and committed), 409
-    `workload_exceeded`."""
+def schedule_block_create(*, scope: Scope, assignment_id: int, day_of_week: int, start_time: time,
+                          end_time: time, room: str = "", actor_id: int | None = None) -> ScheduleBlock:
+    """Book a weekly block for an active assignment of the scope (another school's is a 404).
+    Refusals: 409 `schedule_conflict` (naming the conflicting blocks; `schedule.conflict.detected`
+    is recorded and committed), 409 `workload_exceeded`."""
     validate_block_times(day_of_week=day_of_week, start_time=start_time, end_time=end_time)
-    assignment = TeacherAssignment.objects.filter(pk=assignment_id).first()
+    assignment = TeacherAssignment.objects.in_scope(scope).filter(pk=assignment_id).first()
     if assignment is None:
         raise NotFound(_("Assignment not found."), code="assignment_not_found")
     if not assignment.is_active:
@@ -195,7 +203,8 @@ def schedule_conflict_error(conflicts: list[BlockConflict]) -> Conflict:
 
 
 def _book(*, assignment: TeacherAssignment, proposal: ProposedBlock, actor_id: int | None) -> ScheduleBlock:
-    conflicts = selectors.schedule_conflicts(proposal=proposal)
+    school = Scope.school(assignment.institution_id)  # a block only ever clashes within its own school
+    conflicts = selectors.schedule_conflicts(scope=school, proposal=proposal)
     if conflicts:
         raise _Refused(conflicts, "precheck")
     try:
@@ -205,7 +214,7 @@ def _book(*, assignment: TeacherAssignment, proposal: ProposedBlock, actor_id: i
             raise
         # A concurrent booking committed the clashing block while we waited on the constraint:
         # under READ COMMITTED this new statement sees it.
-        raise _Refused(selectors.schedule_conflicts(proposal=proposal), "database") from None
+        raise _Refused(selectors.schedule_conflicts(scope=school, proposal=proposal), "database") from None
     publish("schedule.created", aggregate_id=block.pk, aggregate_type="ScheduleBlock", payload=ScheduleCreated(
         block_id=block.pk, assignment_id=assignment.pk, teacher_id=block.teacher_id, course_id=block.course_id,
         section_id=block.section_id, academic_year_id=block.academic_year_id, room=block.room,
@@ -266,8 +275,8 @@ def _record_conflict(*, assignment: TeacherAssignment, proposal: ProposedBlock, 
 
 
 @transaction.atomic
-def schedule_block_delete(*, block_id: int) -> None:
-    block = ScheduleBlock.objects.filter(pk=block_id).first()
+def schedule_block_delete(*, scope: Scope, block_id: int) -> None:
+    block = ScheduleBlock.objects.in_scope(scope).filter(pk=block_id).first()
     if block is None:
         raise NotFound(_("Schedule block not found."), code="schedule_block_not_found")
     teacher_id, year_id, institution_id = block.teacher_id, block.academic_year_id, block.institution_id
@@ -285,20 +294,22 @@ class WorkloadCheck:
     max_weekly_hours: object
 
 
-def workload_after(*, proposal: ProposedBlock, institution_id: int | None) -> WorkloadCheck:
-    """The teacher's weekly minutes if `proposal` were booked, and the limit that applies."""
-    current = selectors.weekly_minutes(teacher_id=proposal.teacher_id, academic_year_id=proposal.academic_year_id)
+def workload_after(*, proposal: ProposedBlock, institution_id: int) -> WorkloadCheck:
+    """The teacher's weekly minutes at `institution_id` if `proposal` were booked, and the limit that applies."""
+    current = selectors.weekly_minutes(institution_id=institution_id, teacher_id=proposal.teacher_id,
+                                       academic_year_id=proposal.academic_year_id)
     return WorkloadCheck(current + proposal.duration_minutes, selectors.max_weekly_hours(institution_id=institution_id))
 
 
-def _refresh_workload(*, teacher_id: int, academic_year_id: int, institution_id: int | None,
+def _refresh_workload(*, teacher_id: int, academic_year_id: int, institution_id: int,
                       enforce_limit: bool) -> None:
     """Lock the teacher's workload row (serialising that teacher's bookings), recount the blocks,
     refuse if over the limit (booking only), store and announce the new total."""
     row, _created = TeacherWorkload.objects.get_or_create(
         teacher_id=teacher_id, academic_year_id=academic_year_id, defaults={"institution_id": institution_id})
     row = TeacherWorkload.objects.select_for_update().get(pk=row.pk)
-    minutes = selectors.weekly_minutes(teacher_id=teacher_id, academic_year_id=academic_year_id)
+    minutes = selectors.weekly_minutes(institution_id=institution_id, teacher_id=teacher_id,
+                                       academic_year_id=academic_year_id)
     limit = selectors.max_weekly_hours(institution_id=institution_id)
     weekly_hours = selectors.hours(minutes)
     if enforce_limit and weekly_hours > limit:
@@ -309,8 +320,7 @@ def _refresh_workload(*, teacher_id: int, academic_year_id: int, institution_id:
     if row.weekly_minutes == minutes and not _created:
         return
     row.weekly_minutes = minutes
-    if institution_id is not None:
-        row.institution_id = institution_id
+    row.institution_id = institution_id
     row.save(update_fields=["weekly_minutes", "institution_id", "updated_at"])
     publish("workload.updated", aggregate_id=row.pk, aggregate_type="TeacherWorkload",
             payload=WorkloadUpdated(teacher_id=teacher_id, academic_year_id=academic_year_id,

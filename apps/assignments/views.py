@@ -6,6 +6,10 @@ Who may do what:
   workload (anyone else's answers 404); section views are open to a teacher of that section;
 - a section's timetable is also readable by its students and their guardians (and anyone whose
   `visible_section_ids` includes it).
+
+Tenancy: every view hands `request_scope(request)` to the selectors and services, so a school's
+caller reaches only their school's rows; another school's assignment, block, section or teacher id
+(in the path, the query or the body) is a 404 exactly like an unknown id.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from apps.auth.contracts import (
     Principal,
     has_permission,
     principal_of,
+    request_scope,
     requires,
     visible_section_ids,
 )
@@ -42,6 +47,7 @@ from apps.users import contracts as users
 from common.api import error_body
 from common.errors import NotFound, ValidationFailed
 from common.filters import MAX_BIGINT
+from common.tenancy import Scope
 
 READ = requires("assignments.read")
 MANAGE = requires("assignments.manage")
@@ -101,10 +107,25 @@ def _own_teacher_scope(principal: Principal) -> int | None:
     return None
 
 
-def _require_teacher_visible(principal: Principal, teacher_id: int) -> None:
-    own = _own_teacher_scope(principal)
+def _require_teacher_visible(request: Request, teacher_id: int) -> Scope:
+    """404 unless the caller may read this teacher's records: a teacher only their own, anyone else a
+    teacher of a school their scope reaches. Returns the scope."""
+    own = _own_teacher_scope(principal_of(request.user))
     if own is not None and own != teacher_id:
         raise NotFound(_("Teacher not found."), code="teacher_not_found")
+    scope = request_scope(request)
+    selectors.teacher_in_scope(scope=scope, teacher_id=teacher_id)
+    return scope
+
+
+def _list_filters(request: Request, scope: Scope, keys: tuple[str, ...]) -> dict:
+    """The query-string filters; a section or teacher the scope does not reach is a 404 (like an unknown one)."""
+    filters = {key: _int_param(request, key) for key in keys}
+    if filters.get("section_id") is not None:
+        selectors.section_in_scope(scope=scope, section_id=filters["section_id"])
+    if filters.get("teacher_id") is not None:
+        selectors.teacher_in_scope(scope=scope, teacher_id=filters["teacher_id"])
+    return filters
 
 
 def _page_context(objects) -> dict:
@@ -128,10 +149,11 @@ class AssignmentListCreateView(ListAPIView):
 
     def get_queryset(self):
         principal = principal_of(self.request.user)
+        scope = request_scope(self.request)
         include_removed = self.request.query_params.get("include_removed") in ("1", "true", "yes")
         return selectors.assignment_list(
-            filters={key: _int_param(self.request, key)
-                     for key in ("academic_year_id", "section_id", "teacher_id", "course_id")},
+            scope=scope,
+            filters=_list_filters(self.request, scope, ("academic_year_id", "section_id", "teacher_id", "course_id")),
             teacher_id=_own_teacher_scope(principal), include_removed=include_removed)
 
     def get_serializer_context(self):
@@ -155,9 +177,10 @@ class AssignmentListCreateView(ListAPIView):
 
     @extend_schema(
         summary="Assign a teacher to a course of a section",
-        description="Emits `teacher.assigned.to.course`. 422 `not_an_active_teacher` / `course_not_in_grade_level`;"
-                    " 409 `course_already_assigned`.",
-        request=AssignmentCreateSerializer, responses={201: AssignmentSerializer, 403: ERROR_403},
+        description="Emits `teacher.assigned.to.course`. 404 `section_not_found` / `teacher_not_found` / "
+                    "`course_not_found` (unknown, or of another school); 422 `not_an_active_teacher` / "
+                    "`course_not_in_grade_level`; 409 `course_already_assigned`.",
+        request=AssignmentCreateSerializer, responses={201: AssignmentSerializer, 403: ERROR_403, 404: ERROR_404},
         examples=[OpenApiExample("Assign", value={"teacher_id": 31, "course_id": 12, "section_id": 4},
                                  request_only=True),
                   OpenApiExample("Assigned", value=ASSIGNMENT_EXAMPLE, response_only=True, status_codes=["201"])],
@@ -165,7 +188,8 @@ class AssignmentListCreateView(ListAPIView):
     def post(self, request: Request) -> Response:
         data = AssignmentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = services.assignment_create(**data.validated_data, actor_id=request.user.pk)
+        assignment = services.assignment_create(scope=request_scope(request), **data.validated_data,
+                                                actor_id=request.user.pk)
         body = AssignmentSerializer(assignment, context=_page_context([assignment])).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -177,11 +201,8 @@ class AssignmentDetailView(APIView):
     @extend_schema(summary="One teacher assignment", responses={200: AssignmentSerializer, 404: ERROR_404},
                    examples=[OpenApiExample("Assignment", value=ASSIGNMENT_EXAMPLE, response_only=True)])
     def get(self, request: Request, assignment_id: int) -> Response:
-        principal = principal_of(request.user)
-        assignment = selectors.assignment_list(include_removed=True, teacher_id=_own_teacher_scope(principal)).filter(
-            pk=assignment_id).first()
-        if assignment is None:
-            raise NotFound(_("Assignment not found."), code="assignment_not_found")
+        assignment = selectors.assignment_detail(scope=request_scope(request), assignment_id=assignment_id,
+                                                 teacher_id=_own_teacher_scope(principal_of(request.user)))
         return Response(AssignmentSerializer(assignment, context=_page_context([assignment])).data)
 
     @extend_schema(
@@ -197,7 +218,8 @@ class AssignmentDetailView(APIView):
     def delete(self, request: Request, assignment_id: int) -> Response:
         data = AssignmentRemoveSerializer(data=request.data or {})
         data.is_valid(raise_exception=True)
-        assignment = services.assignment_remove(assignment_id=assignment_id, actor_id=request.user.pk,
+        assignment = services.assignment_remove(scope=request_scope(request), assignment_id=assignment_id,
+                                                actor_id=request.user.pk,
                                                 reason=data.validated_data["reason"])
         return Response(AssignmentSerializer(assignment, context=_page_context([assignment])).data)
 
@@ -214,12 +236,13 @@ class ScheduleBlockListCreateView(ListAPIView):
 
     def get_queryset(self):
         principal = principal_of(self.request.user)
-        filters = {key: _int_param(self.request, key) for key in
-                   ("academic_year_id", "section_id", "teacher_id", "course_id", "assignment_id", "day_of_week")}
+        scope = request_scope(self.request)
+        filters = _list_filters(self.request, scope, ("academic_year_id", "section_id", "teacher_id", "course_id",
+                                                      "assignment_id", "day_of_week"))
         room = self.request.query_params.get("room")
         if room:
             filters["room"] = room
-        return selectors.block_list(filters=filters, teacher_id=_own_teacher_scope(principal))
+        return selectors.block_list(scope=scope, filters=filters, teacher_id=_own_teacher_scope(principal))
 
     @extend_schema(
         summary="List schedule blocks",
@@ -255,7 +278,8 @@ class ScheduleBlockListCreateView(ListAPIView):
     def post(self, request: Request) -> Response:
         data = ScheduleBlockCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        block = services.schedule_block_create(**data.validated_data, actor_id=request.user.pk)
+        block = services.schedule_block_create(scope=request_scope(request), **data.validated_data,
+                                               actor_id=request.user.pk)
         return Response(ScheduleBlockSerializer(block).data, status=status.HTTP_201_CREATED)
 
 
@@ -266,16 +290,14 @@ class ScheduleBlockDetailView(APIView):
     @extend_schema(summary="One schedule block", responses={200: ScheduleBlockSerializer, 404: ERROR_404},
                    examples=[OpenApiExample("Block", value=BLOCK_EXAMPLE, response_only=True)])
     def get(self, request: Request, block_id: int) -> Response:
-        principal = principal_of(request.user)
-        block = selectors.block_list(teacher_id=_own_teacher_scope(principal)).filter(pk=block_id).first()
-        if block is None:
-            raise NotFound(_("Schedule block not found."), code="schedule_block_not_found")
+        block = selectors.block_detail(scope=request_scope(request), block_id=block_id,
+                                       teacher_id=_own_teacher_scope(principal_of(request.user)))
         return Response(ScheduleBlockSerializer(block).data)
 
     @extend_schema(summary="Delete a schedule block", description="Emits `workload.updated`.",
                    request=None, responses={204: None, 404: ERROR_404, 403: ERROR_403})
     def delete(self, request: Request, block_id: int) -> Response:
-        services.schedule_block_delete(block_id=block_id)
+        services.schedule_block_delete(scope=request_scope(request), block_id=block_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -294,8 +316,8 @@ class TeacherCoursesView(APIView):
             "weekly_minutes": 270}]})],
     )
     def get(self, request: Request, teacher_id: int) -> Response:
-        _require_teacher_visible(principal_of(request.user), teacher_id)
-        body = selectors.teacher_courses(teacher_id=teacher_id,
+        scope = _require_teacher_visible(request, teacher_id)
+        body = selectors.teacher_courses(scope=scope, teacher_id=teacher_id,
                                          academic_year_id=_int_param(request, "academic_year_id"))
         return Response(TeacherCoursesSerializer(body).data)
 
@@ -316,9 +338,8 @@ class SectionTeachersView(APIView):
         principal = principal_of(request.user)
         if _own_teacher_scope(principal) is not None and section_id not in visible_section_ids(principal):
             raise NotFound(_("Section not found."), code="section_not_found")
-        if academic.get_section(section_id=section_id) is None:
-            raise NotFound(_("Section not found."), code="section_not_found")
-        return Response(SectionTeachersSerializer(selectors.section_teachers(section_id=section_id)).data)
+        body = selectors.section_teachers(scope=request_scope(request), section_id=section_id)  # 404 if foreign
+        return Response(SectionTeachersSerializer(body).data)
 
 
 class TeacherTimetableView(APIView):
@@ -331,9 +352,10 @@ class TeacherTimetableView(APIView):
                    examples=[OpenApiExample("Timetable", response_only=True,
                                             value={**TIMETABLE_EXAMPLE, "owner": "teacher", "owner_id": 31})])
     def get(self, request: Request, teacher_id: int) -> Response:
-        _require_teacher_visible(principal_of(request.user), teacher_id)
-        year = _int_param(request, "academic_year_id") or selectors.latest_year_of_teacher(teacher_id=teacher_id)
-        body = selectors.timetable(owner="teacher", owner_id=teacher_id, academic_year_id=year)
+        scope = _require_teacher_visible(request, teacher_id)
+        year = _int_param(request, "academic_year_id") or selectors.latest_year_of_teacher(scope=scope,
+                                                                                             teacher_id=teacher_id)
+        body = selectors.timetable(scope=scope, owner="teacher", owner_id=teacher_id, academic_year_id=year)
         return Response(TimetableSerializer(body).data)
 
 
@@ -346,15 +368,20 @@ class SectionTimetableView(APIView):
                    examples=[OpenApiExample("Timetable", value=TIMETABLE_EXAMPLE, response_only=True)])
     def get(self, request: Request, section_id: int) -> Response:
         principal = principal_of(request.user)
+        scope = request_scope(request)
         staff_reader = has_permission(principal, "assignments.read") and _own_teacher_scope(principal) is None
         if not staff_reader:
             visible = visible_section_ids(principal)
-            if visible is not None and section_id not in visible:
-                raise NotFound(_("Section not found."), code="section_not_found")
-        section = academic.get_section(section_id=section_id)
-        if section is None:
-            raise NotFound(_("Section not found."), code="section_not_found")
-        body = selectors.timetable(owner="section", owner_id=section_id, academic_year_id=section.academic_year_id)
+            if visible is not None:
+                if section_id not in visible:
+                    raise NotFound(_("Section not found."), code="section_not_found")
+                # the caller's own section (a teacher's, a student's, a guardian's child's) is reached
+                # through their own ids, not their school: read it within the section's school
+                own = academic.get_section(section_id=section_id)
+                scope = Scope.school(own.institution_id) if own is not None else Scope.nobody()
+        section = selectors.section_in_scope(scope=scope, section_id=section_id)
+        body = selectors.timetable(scope=scope, owner="section", owner_id=section_id,
+                                   academic_year_id=section.academic_year_id)
         return Response(TimetableSerializer(body).data)
 
 
@@ -367,8 +394,8 @@ class TeacherWorkloadView(APIView):
                        {"academic_year_id": 2, "weekly_hours": "24.00", "max_weekly_hours": "30.00",
                         "remaining_hours": "6.00"}]})])
     def get(self, request: Request, teacher_id: int) -> Response:
-        _require_teacher_visible(principal_of(request.user), teacher_id)
-        rows = selectors.teacher_workloads(teacher_id=teacher_id,
+        scope = _require_teacher_visible(request, teacher_id)
+        rows = selectors.teacher_workloads(scope=scope, teacher_id=teacher_id,
                                            academic_year_id=_int_param(request, "academic_year_id"))
         body = {"teacher_id": teacher_id, "years": [
             {"academic_year_id": r.academic_year_id, "weekly_hours": r.weekly_hours,

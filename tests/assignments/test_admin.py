@@ -7,6 +7,7 @@ from django.test import Client
 
 from apps.assignments import services
 from apps.assignments.models import ScheduleBlock, TeacherAssignment
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 from tests.users.factories import StaffFactory, StudentFactory
 
@@ -25,9 +26,9 @@ def admin_client_for():
 
 @pytest.fixture
 def booked(school):
-    assignment = services.assignment_create(teacher_id=school["teachers"][0].pk, course_id=school["courses"][0].pk,
+    assignment = services.assignment_create(scope=SYSTEM, teacher_id=school["teachers"][0].pk, course_id=school["courses"][0].pk,
                                             section_id=school["section"].pk)
-    services.schedule_block_create(assignment_id=assignment.pk, day_of_week=2, start_time=time(8),
+    services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=2, start_time=time(8),
                                    end_time=time(9, 30), room="Aula 5A")
     return {**school, "assignment": assignment}
 

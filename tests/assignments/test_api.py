@@ -9,6 +9,7 @@ from apps.assignments import services
 from apps.assignments.models import ScheduleBlock, TeacherAssignment
 from apps.auth.contracts import principal_of
 from apps.auth.tokens import issue_pair
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 from tests.assignments import factories
 from tests.users.factories import GuardianLinkFactory, StaffFactory, StudentFactory, TeacherFactory
@@ -26,9 +27,9 @@ def director():
 @pytest.fixture
 def timetable(school):
     """Teacher 0 teaches course 0 in the section, Monday 08:00–09:30 in Aula 1."""
-    assignment = services.assignment_create(teacher_id=school["teachers"][0].pk, course_id=school["courses"][0].pk,
+    assignment = services.assignment_create(scope=SYSTEM, teacher_id=school["teachers"][0].pk, course_id=school["courses"][0].pk,
                                             section_id=school["section"].pk)
-    block = services.schedule_block_create(assignment_id=assignment.pk, day_of_week=1, start_time=time(8),
+    block = services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=1, start_time=time(8),
                                            end_time=time(9, 30), room="Aula 1")
     return {**school, "assignment": assignment, "block": block}
 
@@ -89,7 +90,7 @@ def test_remove_an_assignment(timetable, client_for, director):
 
 
 def test_booking_a_clashing_block_answers_409_naming_the_block(timetable, client_for, director):
-    other = services.assignment_create(teacher_id=timetable["teachers"][1].pk, course_id=timetable["courses"][1].pk,
+    other = services.assignment_create(scope=SYSTEM, teacher_id=timetable["teachers"][1].pk, course_id=timetable["courses"][1].pk,
                                        section_id=factories.section().pk)
     block = timetable["block"]
 
@@ -153,7 +154,7 @@ def test_workload_exceeded_is_409(timetable, client_for, director, settings):
 
 def test_a_teacher_lists_only_their_own_assignments_and_blocks(timetable, client_for):
     mine, theirs = timetable["teachers"]
-    services.assignment_create(teacher_id=theirs.pk, course_id=timetable["courses"][1].pk,
+    services.assignment_create(scope=SYSTEM, teacher_id=theirs.pk, course_id=timetable["courses"][1].pk,
                                section_id=timetable["section"].pk)
 
     assignments = client_for(mine).get(f"{BASE}/").json()["results"]

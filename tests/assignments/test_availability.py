@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from apps.assignments import contracts, services
 from apps.assignments.models import ScheduleBlock
 from common.errors import Conflict
+from common.tenancy import SYSTEM
 from tests.assignments import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +47,11 @@ def test_availability_agrees_with_booking(assignments, proposal):
     end = time(end_q // 4, end_q % 4 * 15)
     before = ScheduleBlock.objects.count()
 
-    answer = contracts.check_availability(
+    answer = contracts.check_availability(scope=SYSTEM,
         teacher_id=assignment.teacher_id, section_id=assignment.section_id,
         academic_year_id=assignment.academic_year_id, day_of_week=day, start_time=start, end_time=end, room=room)
     try:
-        services.schedule_block_create(assignment_id=assignment.pk, day_of_week=day, start_time=start, end_time=end,
+        services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=day, start_time=start, end_time=end,
                                        room=room)
         booked = True
     except Conflict as exc:

@@ -15,6 +15,7 @@ from django.db import connection
 from apps.assignments import selectors, services
 from apps.assignments.models import ScheduleBlock
 from common.errors import Conflict
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 from tests.assignments import factories
 
@@ -26,8 +27,8 @@ def race(monkeypatch, bookings: list[dict]) -> list[object]:
     real = selectors.schedule_conflicts
     local = threading.local()
 
-    def precheck_then_wait(*, proposal, exclude_block_id=None):
-        result = real(proposal=proposal, exclude_block_id=exclude_block_id)
+    def precheck_then_wait(*, scope, proposal, exclude_block_id=None):
+        result = real(scope=scope, proposal=proposal, exclude_block_id=exclude_block_id)
         if not getattr(local, "prechecked", False):  # only the pre-check waits, not the re-query after a refusal
             local.prechecked = True
             barrier.wait()
@@ -38,7 +39,7 @@ def race(monkeypatch, bookings: list[dict]) -> list[object]:
 
     def run(index: int, booking: dict) -> None:
         try:
-            results[index] = services.schedule_block_create(**booking)
+            results[index] = services.schedule_block_create(scope=SYSTEM, **booking)
         except Exception as exc:  # the test inspects what each thread got
             results[index] = exc
         finally:

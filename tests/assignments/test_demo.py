@@ -4,6 +4,7 @@ import pytest
 
 from apps.assignments import demo, selectors
 from apps.assignments.models import ScheduleBlock, TeacherAssignment
+from common.tenancy import SYSTEM
 from tests.assignments import factories
 from tests.users.factories import TeacherFactory
 
@@ -27,5 +28,5 @@ def test_demo_assigns_every_course_and_builds_a_conflict_free_week_idempotently(
                                            section_id=block.section_id, room=block.room,
                                            day_of_week=block.day_of_week, start_time=block.start_time,
                                            end_time=block.end_time)
-        assert selectors.schedule_conflicts(proposal=proposal, exclude_block_id=block.pk) == []
+        assert selectors.schedule_conflicts(scope=SYSTEM, proposal=proposal, exclude_block_id=block.pk) == []
     assert {b.day_of_week for b in ScheduleBlock.objects.all()} == {1, 2, 3, 4, 5}

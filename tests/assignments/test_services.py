@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from apps.assignments import selectors, services
 from apps.assignments.models import ScheduleBlock, TeacherAssignment, TeacherWorkload, WorkloadLimit
 from common.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 from tests.assignments import factories
 from tests.users.factories import StaffFactory, StudentFactory, TeacherFactory
@@ -21,7 +22,7 @@ def payloads(event_type: str) -> list[dict]:
 
 
 def book(assignment, day=1, start=(8, 0), end=(9, 0), room=""):
-    return services.schedule_block_create(assignment_id=assignment.pk, day_of_week=day, start_time=time(*start),
+    return services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=day, start_time=time(*start),
                                           end_time=time(*end), room=room)
 
 
@@ -31,7 +32,7 @@ def book(assignment, day=1, start=(8, 0), end=(9, 0), room=""):
 def test_assignment_create_stores_the_assignment_for_the_sections_year_and_emits_the_event(school):
     section, course, teacher = school["section"], school["courses"][0], school["teachers"][0]
 
-    assignment = services.assignment_create(teacher_id=teacher.pk, course_id=course.pk, section_id=section.pk)
+    assignment = services.assignment_create(scope=SYSTEM, teacher_id=teacher.pk, course_id=course.pk, section_id=section.pk)
 
     assert (assignment.teacher_id, assignment.academic_year_id, assignment.institution_id) == (
         teacher.pk, section.academic_year_id, 1)
@@ -51,17 +52,18 @@ def test_assignment_create_refuses_anyone_but_an_active_teacher(school, make_use
     user = make_user()
 
     with pytest.raises(BusinessRuleViolation) as exc:
-        services.assignment_create(teacher_id=user.pk, course_id=school["courses"][0].pk,
+        services.assignment_create(scope=SYSTEM, teacher_id=user.pk, course_id=school["courses"][0].pk,
                                    section_id=school["section"].pk)
 
     assert exc.value.code == "not_an_active_teacher"
     assert not TeacherAssignment.objects.exists() and not payloads("teacher.assigned.to.course")
 
 
-def test_assignment_create_names_every_unknown_reference(school):
-    with pytest.raises(ValidationFailed) as exc:
-        services.assignment_create(teacher_id=999999, course_id=999999, section_id=999999)
+def test_assignment_create_names_every_unknown_reference_in_a_404(school):
+    with pytest.raises(NotFound) as exc:
+        services.assignment_create(scope=SYSTEM, teacher_id=999999, course_id=999999, section_id=999999)
 
+    assert exc.value.code == "section_not_found"
     assert set(exc.value.details["fields"]) == {"teacher_id", "course_id", "section_id"}
 
 
@@ -69,7 +71,7 @@ def test_assignment_create_refuses_a_course_of_another_grade_level(school):
     other_grade_course = factories.course(number=3)
 
     with pytest.raises(BusinessRuleViolation) as exc:
-        services.assignment_create(teacher_id=school["teachers"][0].pk, course_id=other_grade_course.pk,
+        services.assignment_create(scope=SYSTEM, teacher_id=school["teachers"][0].pk, course_id=other_grade_course.pk,
                                    section_id=school["section"].pk)
 
     assert exc.value.code == "course_not_in_grade_level"
@@ -80,24 +82,24 @@ def test_assignment_create_refuses_a_teacher_of_another_institution(school):
     outsider = TeacherFactory(institution_id=2)
 
     with pytest.raises(BusinessRuleViolation) as exc:
-        services.assignment_create(teacher_id=outsider.pk, course_id=school["courses"][0].pk,
+        services.assignment_create(scope=SYSTEM, teacher_id=outsider.pk, course_id=school["courses"][0].pk,
                                    section_id=school["section"].pk)
 
     assert exc.value.code == "institution_mismatch"
 
 
 def test_one_active_teacher_per_course_section_and_year(school):
-    first = services.assignment_create(teacher_id=school["teachers"][0].pk, course_id=school["courses"][0].pk,
+    first = services.assignment_create(scope=SYSTEM, teacher_id=school["teachers"][0].pk, course_id=school["courses"][0].pk,
                                        section_id=school["section"].pk)
 
     with pytest.raises(Conflict) as exc:
-        services.assignment_create(teacher_id=school["teachers"][1].pk, course_id=school["courses"][0].pk,
+        services.assignment_create(scope=SYSTEM, teacher_id=school["teachers"][1].pk, course_id=school["courses"][0].pk,
                                    section_id=school["section"].pk)
 
     assert exc.value.code == "course_already_assigned"
     assert exc.value.details["assignment_id"] == first.pk
-    services.assignment_remove(assignment_id=first.pk)
-    again = services.assignment_create(teacher_id=school["teachers"][1].pk, course_id=school["courses"][0].pk,
+    services.assignment_remove(scope=SYSTEM, assignment_id=first.pk)
+    again = services.assignment_create(scope=SYSTEM, teacher_id=school["teachers"][1].pk, course_id=school["courses"][0].pk,
                                        section_id=school["section"].pk)
     assert again.is_active and TeacherAssignment.objects.count() == 2
 
@@ -113,7 +115,7 @@ def test_assignment_remove_is_soft_deletes_its_blocks_and_announces_it():
     assignment = factories.AssignmentFactory()
     first, second = book(assignment, day=1), book(assignment, day=2)
 
-    removed = services.assignment_remove(assignment_id=assignment.pk, reason="Licencia")
+    removed = services.assignment_remove(scope=SYSTEM, assignment_id=assignment.pk, reason="Licencia")
 
     assert not removed.is_active and removed.removed_at is not None
     assert TeacherAssignment.objects.filter(pk=assignment.pk).exists()
@@ -122,9 +124,9 @@ def test_assignment_remove_is_soft_deletes_its_blocks_and_announces_it():
     assert payload["removedBlockIds"] == [first.pk, second.pk] and payload["reason"] == "Licencia"
     assert payloads("workload.updated")[-1]["weeklyHours"] == "0.00"
     with pytest.raises(Conflict):
-        services.assignment_remove(assignment_id=assignment.pk)
+        services.assignment_remove(scope=SYSTEM, assignment_id=assignment.pk)
     with pytest.raises(NotFound):
-        services.assignment_remove(assignment_id=987654)
+        services.assignment_remove(scope=SYSTEM, assignment_id=987654)
 
 
 # --- booking blocks ------------------------------------------------------------------------------------
@@ -214,9 +216,9 @@ def test_a_constraint_violation_is_translated_to_the_same_conflict(monkeypatch):
     real = selectors.schedule_conflicts
     calls = []
 
-    def blind_first_time(*, proposal, exclude_block_id=None):  # as if the other booking committed just after
+    def blind_first_time(*, scope, proposal, exclude_block_id=None):  # as if the other booking committed just after
         calls.append(proposal)
-        return [] if len(calls) == 1 else real(proposal=proposal, exclude_block_id=exclude_block_id)
+        return [] if len(calls) == 1 else real(scope=scope, proposal=proposal, exclude_block_id=exclude_block_id)
 
     monkeypatch.setattr(selectors, "schedule_conflicts", blind_first_time)
 
@@ -249,7 +251,7 @@ def test_blocks_only_for_an_active_assignment():
     with pytest.raises(BusinessRuleViolation):
         book(assignment)
     with pytest.raises(NotFound):
-        services.schedule_block_create(assignment_id=424242, day_of_week=1, start_time=time(8),
+        services.schedule_block_create(scope=SYSTEM, assignment_id=424242, day_of_week=1, start_time=time(8),
                                        end_time=time(9))
 
 
@@ -288,9 +290,9 @@ def test_deleting_a_block_updates_the_workload():
     block = book(assignment, day=1, start=(8, 0), end=(10, 0))
     book(assignment, day=2, start=(8, 0), end=(9, 0))
 
-    services.schedule_block_delete(block_id=block.pk)
+    services.schedule_block_delete(scope=SYSTEM, block_id=block.pk)
 
     assert [p["weeklyHours"] for p in payloads("workload.updated")] == ["2.00", "3.00", "1.00"]
-    assert selectors.teacher_workloads(teacher_id=assignment.teacher_id)[0].weekly_hours == Decimal("1.00")
+    assert selectors.teacher_workloads(scope=SYSTEM, teacher_id=assignment.teacher_id)[0].weekly_hours == Decimal("1.00")
     with pytest.raises(NotFound):
-        services.schedule_block_delete(block_id=block.pk)
+        services.schedule_block_delete(scope=SYSTEM, block_id=block.pk)
