@@ -100,3 +100,17 @@ def bulk_validate(*, user_ids: Iterable[int]) -> list[UserValidationDTO]:
 
 def find_users_by_document(*, document_number: str) -> list[UserDTO]:
     return [user_dto(u) for u in selectors.find_by_document(document_number)]
+
+
+def user_move_institution(*, scope, user_id: int, institution_id: int, reason: str = "") -> UserDTO:
+    """Move a person to another school (academic's school transfer). Only a network-wide scope
+    (`common.tenancy.Scope`) may move people between schools; a school-scoped caller is refused (403)."""
+    from django.utils.translation import gettext as _
+
+    from apps.users import services
+    from common.errors import PermissionDenied
+
+    if not scope.is_network:
+        raise PermissionDenied(_("Only network staff may move a person to another school."),
+                               code="network_scope_required")
+    return user_dto(services.user_update(user_id=user_id, reason=reason or None, institution_id=institution_id))
