@@ -76,12 +76,13 @@ def build_school(args):
 def bulk_marking(section_id, day, marker):
     from apps.academic import contracts as academic
     from apps.attendance import services
+    from common.tenancy import SYSTEM
 
     roster = sorted(academic.section_student_ids(section_id=section_id, on=day))
     exceptions = [services.ExceptionRow(student_id=roster[0], status="ABSENT"),
                   services.ExceptionRow(student_id=roster[1], status="LATE"),
                   services.ExceptionRow(student_id=roster[2], status="EXCUSED")]
-    services.attendance_mark_section(section_id=section_id, day=day, exceptions=exceptions, marked_by_id=marker)
+    services.attendance_mark_section(scope=SYSTEM, section_id=section_id, day=day, exceptions=exceptions, marked_by_id=marker)
 
 
 def naive_marking(section_id, day, marker):

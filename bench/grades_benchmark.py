@@ -59,6 +59,7 @@ def main() -> int:
 def build_school(args) -> dict:
     from apps.grades import services
     from apps.institution import contracts as institution
+    from common.tenancy import SYSTEM
     from tests.academic.factories import (
         AcademicYearFactory,
         CourseFactory,
@@ -88,7 +89,7 @@ def build_school(args) -> dict:
         roster = []
         for student in StudentFactory.create_batch(args.students):
             enrollment = EnrollmentFactory(section=section, student_id=student.pk, start_date=year.start_date)
-            services.grade_records_initialize(enrollment_id=enrollment.pk, student_id=student.pk,
+            services.grade_records_initialize(scope=SYSTEM, enrollment_id=enrollment.pk, student_id=student.pk,
                                               section_id=section.pk)
             roster.append(student.pk)
         sections.append(section.pk)
@@ -100,10 +101,10 @@ def build_school(args) -> dict:
                                                                  ("Participación", "PARTICIPATION", 10)])
             rng = random.Random(f"{section.pk}-{course.pk}")
             for component in plan.components.all():
-                services.grades_record_bulk(actor=None, component_id=component.pk, section_id=section.pk, rows=[
+                services.grades_record_bulk(scope=SYSTEM, actor=None, component_id=component.pk, section_id=section.pk, rows=[
                     services.BulkRow(student_id=s, value=_value(scale, rng)) for s in roster])
             for s in roster:
-                services.competency_evaluate(actor=None, student_id=s, course_id=course.pk, period_id=period,
+                services.competency_evaluate(scope=SYSTEM, actor=None, student_id=s, course_id=course.pk, period_id=period,
                                              competency=course.competencies[0], level="A")
         # a second period plan with many small components, graded only by the bulk runs
         weight = Decimal(100) / (3 * BULK_COMPONENTS_PER_RUN)
@@ -119,9 +120,10 @@ def build_school(args) -> dict:
 
 def _section_plan(course_id, period_id, section_id, components):
     from apps.grades import services
+    from common.tenancy import SYSTEM
 
     return services.evaluation_plan_create(
-        actor=None, course_id=course_id, period_id=period_id, section_id=section_id, name="Plan",
+        scope=SYSTEM, actor=None, course_id=course_id, period_id=period_id, section_id=section_id, name="Plan",
         components=[services.ComponentInput(name=n, kind=k, weight=Decimal(str(w))) for n, k, w in components])
 
 
@@ -136,8 +138,9 @@ def _value(scale, rng):
 
 def report(student_id, period_id):
     from apps.grades import selectors
+    from common.tenancy import SYSTEM
 
-    result = selectors.student_period_report(student_id=student_id, period_id=period_id)
+    result = selectors.student_period_report(scope=SYSTEM, student_id=student_id, period_id=period_id)
     assert result.courses
 
 
@@ -166,10 +169,11 @@ def naive_report(student_id, period_id):
 
 def bulk(job):
     from apps.grades import services
+    from common.tenancy import SYSTEM
 
     section_id, component_id, roster, scale = job
     rng = random.Random(component_id)
-    services.grades_record_bulk(actor=None, component_id=component_id, section_id=section_id, rows=[
+    services.grades_record_bulk(scope=SYSTEM, actor=None, component_id=component_id, section_id=section_id, rows=[
         services.BulkRow(student_id=s, value=_value(scale, rng)) for s in roster])
 
 
@@ -177,12 +181,13 @@ def naive_bulk(job):
     from django.db import transaction
 
     from apps.grades import services
+    from common.tenancy import SYSTEM
 
     _section_id, component_id, roster, scale = job
     rng = random.Random(component_id)
     with transaction.atomic():
         for s in roster:
-            services.grade_record(actor=None, student_id=s, component_id=component_id, value=_value(scale, rng))
+            services.grade_record(scope=SYSTEM, actor=None, student_id=s, component_id=component_id, value=_value(scale, rng))
 
 
 def measure(fn, jobs, threads: int) -> list[float]:

@@ -14,6 +14,7 @@ from apps.attendance.models import (
     StudentAttendanceProfile,
 )
 from common.errors import DomainError
+from common.tenancy import request_scope
 
 
 @admin.register(AttendanceRecord)
@@ -40,10 +41,12 @@ def _review(modeladmin, request, queryset, *, approve: bool) -> None:
     for justification in queryset.filter(status=JustificationStatus.PENDING):
         try:
             if approve:
-                services.justification_approve(justification_id=justification.pk, reviewer_id=request.user.pk,
+                services.justification_approve(scope=request_scope(request), justification_id=justification.pk,
+                                               reviewer_id=request.user.pk,
                                                note=str(_("Approved in the admin.")))
             else:
-                services.justification_reject(justification_id=justification.pk, reviewer_id=request.user.pk,
+                services.justification_reject(scope=request_scope(request), justification_id=justification.pk,
+                                              reviewer_id=request.user.pk,
                                               note=str(_("Rejected in the admin.")))
             done += 1
         except DomainError as exc:

@@ -13,6 +13,7 @@ from apps.attendance import services
 from apps.attendance.models import AttendanceRecord, AttendanceStatus, Justification
 from apps.institution import contracts as institution
 from apps.users import contracts as users
+from common.tenancy import SYSTEM
 
 DAYS = 10
 
@@ -50,7 +51,7 @@ def seed(school: dict) -> None:
     for enrollment_id in school.get("enrollment_ids") or []:
         enrollment = academic.get_enrollment(enrollment_id=enrollment_id)
         if enrollment is not None and enrollment.status == "ACTIVE":
-            services.attendance_initialize(enrollment_id=enrollment.id, student_id=enrollment.student_id,
+            services.attendance_initialize(scope=SYSTEM, enrollment_id=enrollment.id, student_id=enrollment.student_id,
                                            section_id=enrollment.section_id)
     marker = next(iter(school.get("teacher_ids") or []), school.get("director_id"))
     rules = institution.attendance_alert_rules(institution_id=institution_id)
@@ -63,7 +64,7 @@ def seed(school: dict) -> None:
             roster = sorted(academic.section_student_ids(section_id=section_id, on=day))
             if day in marked or not roster:
                 continue
-            services.attendance_mark_section(section_id=section_id, day=day, marked_by_id=marker,
+            services.attendance_mark_section(scope=SYSTEM, section_id=section_id, day=day, marked_by_id=marker,
                                              exceptions=_exceptions(roster, index, len(days), streak=streak))
     _seed_justifications(school, section_ids[0], days)
 
@@ -82,9 +83,9 @@ def _seed_justifications(school: dict, section_id: int, days: list[date]) -> Non
         return
     guardian_id = guardians[0].guardian.id
     approved = services.justification_submit(
-        guardian_id=guardian_id, student_id=student_id, start_date=days[1], end_date=days[1],
+        scope=SYSTEM, guardian_id=guardian_id, student_id=student_id, start_date=days[1], end_date=days[1],
         reason="Fiebre y malestar general.", attachment_reference="https://docs.example.edu.pe/certificado-001.pdf")
-    services.justification_approve(justification_id=approved.pk, reviewer_id=school.get("director_id"),
+    services.justification_approve(scope=SYSTEM, justification_id=approved.pk, reviewer_id=school.get("director_id"),
                                    note="Certificado médico conforme.")
-    services.justification_submit(guardian_id=guardian_id, student_id=student_id, start_date=days[4],
+    services.justification_submit(scope=SYSTEM, guardian_id=guardian_id, student_id=student_id, start_date=days[4],
                                   end_date=days[4], reason="Viaje familiar por emergencia.")

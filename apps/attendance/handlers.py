@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apps.attendance import services
+from common.tenancy import SYSTEM
 from events import Event, subscribe
 
 
@@ -11,5 +12,5 @@ def on_student_enrolled(event: Event) -> None:
     """The seed's initializeAttendanceRecord: enable attendance for the new student in the section.
     The saga step does the same through the contract; whichever runs second changes nothing."""
     payload = event.payload
-    services.attendance_initialize(enrollment_id=int(payload["enrollmentId"]),
+    services.attendance_initialize(scope=SYSTEM, enrollment_id=int(payload["enrollmentId"]),
                                    student_id=int(payload["studentUserId"]), section_id=int(payload["sectionId"]))

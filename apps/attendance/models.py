@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.tenancy import TenantQuerySet
+
 
 class AttendanceStatus(models.TextChoices):
     PRESENT = "PRESENT", _("Present")
@@ -26,7 +28,7 @@ class AttendanceRecord(models.Model):
     student_id = models.BigIntegerField(_("student"), db_index=True)
     section_id = models.BigIntegerField(_("section"), db_index=True)
     enrollment_id = models.BigIntegerField(_("enrollment"), null=True, blank=True, db_index=True)
-    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True, db_index=True)
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     date = models.DateField(_("date"))
     session_number = models.PositiveSmallIntegerField(
         _("session number"), null=True, blank=True,
@@ -37,6 +39,8 @@ class AttendanceRecord(models.Model):
     marked_by_id = models.BigIntegerField(_("marked by"), null=True, blank=True)
     marked_at = models.DateTimeField(_("marked at"))
     updated_at = models.DateTimeField(_("updated at"))
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attendance record")
@@ -86,6 +90,7 @@ class Justification(models.Model):
 
     student_id = models.BigIntegerField(_("student"), db_index=True)
     section_id = models.BigIntegerField(_("section"), null=True, blank=True, db_index=True)
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     guardian_id = models.BigIntegerField(_("submitted by (guardian)"), db_index=True)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("to"))
@@ -99,6 +104,8 @@ class Justification(models.Model):
     records = models.ManyToManyField(AttendanceRecord, blank=True, related_name="justifications",
                                      verbose_name=_("excused records"))
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("justification")
@@ -122,6 +129,7 @@ class PatternAlert(models.Model):
 
     student_id = models.BigIntegerField(_("student"), db_index=True)
     section_id = models.BigIntegerField(_("section"), db_index=True)
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     period_id = models.BigIntegerField(_("period"), null=True, blank=True)
     pattern = models.CharField(_("pattern"), max_length=24, choices=AlertPattern.choices)
     occurrence_key = models.CharField(_("occurrence"), max_length=40)
@@ -129,6 +137,8 @@ class PatternAlert(models.Model):
     threshold = models.CharField(_("threshold"), max_length=16)
     triggered_on = models.DateField(_("triggered on"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attendance pattern alert")

@@ -1,4 +1,7 @@
-"""Attendance read queries, shaped for their callers; each runs a bounded number of queries."""
+"""Attendance read queries, shaped for their callers; each runs a bounded number of queries.
+
+Every selector takes the caller's `scope` (common.tenancy.Scope) and reads only the rows of the
+schools it reaches; a section or period of another school is a 404, exactly like an unknown id."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from apps.attendance.models import AttendanceRecord, Justification, PatternAlert
 from apps.institution import contracts as institution
 from apps.users import contracts as users
 from common.errors import NotFound
+from common.tenancy import Scope
 
 
 def _scoped(qs: QuerySet, *, student_ids: Iterable[int] | None, section_ids: Iterable[int] | None) -> QuerySet:
@@ -30,32 +34,61 @@ def _scoped(qs: QuerySet, *, student_ids: Iterable[int] | None, section_ids: Ite
     return qs.filter(condition)
 
 
-def records_list(*, student_ids: Iterable[int] | None = None,
-                 section_ids: Iterable[int] | None = None) -> QuerySet[AttendanceRecord]:
-    return _scoped(AttendanceRecord.objects.all(), student_ids=student_ids, section_ids=section_ids).order_by(
-        "-date", "section_id", "student_id", "session_number")
-
-
-def justifications_list(*, student_ids: Iterable[int] | None = None,
-                        section_ids: Iterable[int] | None = None) -> QuerySet[Justification]:
-    qs = Justification.objects.annotate(records_count=Count("records"))
-    return _scoped(qs, student_ids=student_ids, section_ids=section_ids).order_by("-created_at", "-id")
-
-
-def alerts_list(*, student_ids: Iterable[int] | None = None,
-                section_ids: Iterable[int] | None = None) -> QuerySet[PatternAlert]:
-    return _scoped(PatternAlert.objects.all(), student_ids=student_ids, section_ids=section_ids)
-
-
-def section_day_sheet(*, section_id: int, day: date, session_number: int | None = None) -> dict:
-    """The section's attendance sheet for a day: every student on the roster that day with their
-    record (status None when not marked yet), in roster order, with names and counts."""
+def section_in_scope(*, scope: Scope, section_id: int):
+    """Academic's SectionDTO if the scope reaches its school; else a 404 like an unknown section."""
     section = academic.get_section(section_id=section_id)
     if section is None:
         raise NotFound(_("Section not found."), code="section_not_found")
+    scope.require(section.institution_id, code="section_not_found", message=_("Section not found."))
+    return section
+
+
+def period_in_scope(*, scope: Scope, period_id: int):
+    """The institution's PeriodDTO if the scope reaches its school; else a 404 like an unknown period."""
+    period = institution.get_period(period_id=period_id)
+    if period is None:
+        raise NotFound(_("Period not found."), code="period_not_found")
+    scope.require(period.institution_id, code="period_not_found", message=_("Period not found."))
+    return period
+
+
+def enrollment_in_scope(*, scope: Scope, enrollment_id: int, student_id: int | None = None,
+                        section_id: int | None = None) -> None:
+    """A school-scoped caller names an enrollment of its own school (and that enrollment's student and
+    section, when given); anything else is a 404. Network-wide callers (saga, service) are not asked."""
+    if scope.is_network:
+        return
+    enrollment = academic.get_enrollment(enrollment_id=enrollment_id)
+    if (enrollment is None or not scope.allows(enrollment.institution_id)
+            or (student_id is not None and enrollment.student_id != student_id)
+            or (section_id is not None and enrollment.section_id != section_id)):
+        raise NotFound(_("Enrollment not found."), code="enrollment_not_found")
+
+
+def records_list(*, scope: Scope, student_ids: Iterable[int] | None = None,
+                 section_ids: Iterable[int] | None = None) -> QuerySet[AttendanceRecord]:
+    return _scoped(AttendanceRecord.objects.in_scope(scope), student_ids=student_ids, section_ids=section_ids).order_by(
+        "-date", "section_id", "student_id", "session_number")
+
+
+def justifications_list(*, scope: Scope, student_ids: Iterable[int] | None = None,
+                        section_ids: Iterable[int] | None = None) -> QuerySet[Justification]:
+    qs = Justification.objects.in_scope(scope).annotate(records_count=Count("records"))
+    return _scoped(qs, student_ids=student_ids, section_ids=section_ids).order_by("-created_at", "-id")
+
+
+def alerts_list(*, scope: Scope, student_ids: Iterable[int] | None = None,
+                section_ids: Iterable[int] | None = None) -> QuerySet[PatternAlert]:
+    return _scoped(PatternAlert.objects.in_scope(scope), student_ids=student_ids, section_ids=section_ids)
+
+
+def section_day_sheet(*, scope: Scope, section_id: int, day: date, session_number: int | None = None) -> dict:
+    """The section's attendance sheet for a day: every student on the roster that day with their
+    record (status None when not marked yet), in roster order, with names and counts."""
+    section = section_in_scope(scope=scope, section_id=section_id)
     roster = academic.section_student_ids(section_id=section_id, on=day)
     on_roster = set(roster)
-    records = {r.student_id: r for r in AttendanceRecord.objects.filter(section_id=section_id, date=day,
+    records = {r.student_id: r for r in AttendanceRecord.objects.in_scope(scope).filter(section_id=section_id, date=day,
                                                                          session_number=session_number)}
     people = users.get_users(user_ids=list(on_roster | set(records))) if (roster or records) else {}
     counts = {"PRESENT": 0, "ABSENT": 0, "LATE": 0, "EXCUSED": 0, "UNMARKED": 0}
@@ -86,18 +119,15 @@ def _counts_dict(counts: patterns.Counts) -> dict:
             "absence_rate": counts.absence_rate}
 
 
-def student_summary(*, student_id: int, period_id: int | None = None) -> dict:
+def student_summary(*, scope: Scope, student_id: int, period_id: int | None = None) -> dict:
     """Counts and rates per period (one period with period_id, else every period of the student's
     current school year), plus the current and longest absence streaks. Counts are per school day
     (see apps.attendance.patterns for how a day with several sessions is classified)."""
     if period_id is not None:
-        period = institution.get_period(period_id=period_id)
-        if period is None:
-            raise NotFound(_("Period not found."), code="period_not_found")
-        periods = [period]
+        periods = [period_in_scope(scope=scope, period_id=period_id)]
     else:
-        periods = _periods_of_student(student_id)
-    rows = AttendanceRecord.objects.filter(student_id=student_id)
+        periods = _periods_of_student(scope, student_id)
+    rows = AttendanceRecord.objects.in_scope(scope).filter(student_id=student_id)
     if periods:
         rows = rows.filter(date__range=(min(p.start_date for p in periods), max(p.end_date for p in periods)))
     days = patterns.days_of(rows.values_list("date", "status"))
@@ -113,13 +143,13 @@ def student_summary(*, student_id: int, period_id: int | None = None) -> dict:
             "longest_absence_streak": max((s.length for s in streaks), default=0)}
 
 
-def _periods_of_student(student_id: int) -> list:
+def _periods_of_student(scope: Scope, student_id: int) -> list:
     today = timezone.localdate()
     section_id = academic.student_section_on(student_id=student_id, on=today)
     if section_id is None:
-        section_id = (AttendanceRecord.objects.filter(student_id=student_id).order_by("-date")
+        section_id = (AttendanceRecord.objects.in_scope(scope).filter(student_id=student_id).order_by("-date")
                       .values_list("section_id", flat=True).first())
     section = academic.get_section(section_id=section_id) if section_id is not None else None
-    if section is None:
+    if section is None or not scope.allows(section.institution_id):
         return []
     return institution.periods_of_year(institution_id=section.institution_id, year=section.year)

@@ -1,5 +1,9 @@
 """Attendance write use cases: mark a section's day, justifications, enrollment initialization,
-and the pattern alerts evaluated in the marking's transaction."""
+and the pattern alerts evaluated in the marking's transaction.
+
+Each takes the caller's `scope` (common.tenancy.Scope): an existing row is looked up through it, so
+another school's section, justification or enrollment answers 404 like an unknown id. The saga and
+the handlers pass `common.tenancy.SYSTEM`."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.academic import contracts as academic
-from apps.attendance import patterns
+from apps.attendance import patterns, selectors
 from apps.attendance.events import (
     AbsenceJustified,
     AbsenceRecorded,
@@ -32,6 +36,7 @@ from apps.attendance.models import (
 from apps.institution import contracts as institution
 from apps.users import contracts as users
 from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
+from common.tenancy import Scope
 from events import publish
 
 EXCEPTION_STATUSES = (AttendanceStatus.ABSENT, AttendanceStatus.LATE, AttendanceStatus.EXCUSED)
@@ -123,13 +128,12 @@ def _upsert_records(records: list[AttendanceRecord], *, day: date, session_numbe
 
 
 @transaction.atomic
-def attendance_mark_section(*, section_id: int, day: date, exceptions: list[ExceptionRow],
+def attendance_mark_section(*, scope: Scope, section_id: int, day: date, exceptions: list[ExceptionRow],
                             marked_by_id: int | None, session_number: int | None = None) -> MarkingResult:
     """Mark a whole section for a day (or one class session): every student on the roster who is
-    not listed in `exceptions` is PRESENT. All or nothing; marking again updates in place."""
-    section = academic.get_section(section_id=section_id)
-    if section is None:
-        raise NotFound(_("Section not found."), code="section_not_found")
+    not listed in `exceptions` is PRESENT. All or nothing; marking again updates in place.
+    A section of a school the scope does not reach is a 404."""
+    section = selectors.section_in_scope(scope=scope, section_id=section_id)
 
     fields: dict[str, list[str]] = {}
     if day > timezone.localdate():
@@ -212,7 +216,8 @@ def _evaluate_patterns(*, section_id: int, institution_id: int, day: date, stude
         window_start = min(window_start, period.start_date)
     rows: dict[int, list[tuple[date, str]]] = {}
     for student_id, record_day, status in (AttendanceRecord.objects
-                                           .filter(student_id__in=student_ids, date__gte=window_start)
+                                           .filter(institution_id=institution_id, student_id__in=student_ids,
+                                                   date__gte=window_start)
                                            .values_list("student_id", "date", "status")):
         rows.setdefault(student_id, []).append((record_day, status))
 
@@ -225,7 +230,8 @@ def _evaluate_patterns(*, section_id: int, institution_id: int, day: date, stude
             streak = patterns.streak_containing(days, day)
             if streak is not None and streak.length >= threshold_streak:
                 candidates.append(PatternAlert(
-                    student_id=student_id, section_id=section_id, period_id=period.id if period else None,
+                    student_id=student_id, section_id=section_id, institution_id=institution_id,
+                    period_id=period.id if period else None,
                     pattern=AlertPattern.CONSECUTIVE_ABSENCES, occurrence_key=streak.start.isoformat(),
                     value=str(streak.length), threshold=str(threshold_streak), triggered_on=day))
         if threshold_rate > 0 and period is not None:
@@ -233,7 +239,7 @@ def _evaluate_patterns(*, section_id: int, institution_id: int, day: date, stude
             rate = counts.absence_rate
             if counts.days >= RATE_ALERT_MIN_DAYS and rate is not None and rate > threshold_rate:
                 candidates.append(PatternAlert(
-                    student_id=student_id, section_id=section_id, period_id=period.id,
+                    student_id=student_id, section_id=section_id, institution_id=institution_id, period_id=period.id,
                     pattern=AlertPattern.ABSENCE_RATE, occurrence_key=f"period:{period.id}",
                     value=str(rate), threshold=format(threshold_rate.normalize(), "f"), triggered_on=day))
     if not candidates:
@@ -259,9 +265,10 @@ def _evaluate_patterns(*, section_id: int, institution_id: int, day: date, stude
 
 
 @transaction.atomic
-def justification_submit(*, guardian_id: int, student_id: int, start_date: date, end_date: date, reason: str,
-                         attachment_reference: str = "") -> Justification:
-    """A guardian justifies their own child's absences between two dates (inclusive)."""
+def justification_submit(*, scope: Scope, guardian_id: int, student_id: int, start_date: date, end_date: date,
+                         reason: str, attachment_reference: str = "") -> Justification:
+    """A guardian justifies their own child's absences between two dates (inclusive), in the
+    scope's school (the absences are read through the scope)."""
     if student_id not in set(users.student_ids_of_guardian(guardian_id=guardian_id)):
         raise PermissionDenied(_("You can only justify absences of your own children."), code="not_guardian_of_student")
     fields: dict[str, list[str]] = {}
@@ -273,24 +280,27 @@ def justification_submit(*, guardian_id: int, student_id: int, start_date: date,
         fields["reason"] = [_("Tell the school why the student was absent.")]
     if fields:
         raise ValidationFailed(fields=fields)
-    absences = (AttendanceRecord.objects.filter(student_id=student_id, date__range=(start_date, end_date),
-                                                status=AttendanceStatus.ABSENT).order_by("-date"))
-    section_id = absences.values_list("section_id", flat=True).first()
-    if section_id is None:
+    absences = (AttendanceRecord.objects.in_scope(scope)
+                .filter(student_id=student_id, date__range=(start_date, end_date), status=AttendanceStatus.ABSENT)
+                .order_by("-date"))
+    latest = absences.values_list("section_id", "institution_id").first()
+    if latest is None:
         raise BusinessRuleViolation(_("There are no absences to justify in those dates."),
                                     code="no_absences_to_justify")
-    overlapping = Justification.objects.filter(student_id=student_id, status=JustificationStatus.PENDING,
+    section_id, institution_id = latest
+    overlapping = Justification.objects.in_scope(scope).filter(student_id=student_id, status=JustificationStatus.PENDING,
                                                start_date__lte=end_date, end_date__gte=start_date).first()
     if overlapping is not None:
         raise Conflict(_("A pending justification already covers some of those dates."),
                        code="justification_pending_overlap", details={"justificationId": overlapping.pk})
-    return Justification.objects.create(student_id=student_id, section_id=section_id, guardian_id=guardian_id,
+    return Justification.objects.create(student_id=student_id, section_id=section_id, institution_id=institution_id,
+                                        guardian_id=guardian_id,
                                         start_date=start_date, end_date=end_date, reason=reason.strip(),
                                         attachment_reference=attachment_reference.strip())
 
 
-def _pending_for_review(justification_id: int) -> Justification:
-    justification = Justification.objects.select_for_update().filter(pk=justification_id).first()
+def _pending_for_review(scope: Scope, justification_id: int) -> Justification:
+    justification = Justification.objects.in_scope(scope).select_for_update().filter(pk=justification_id).first()
     if justification is None:
         raise NotFound(_("Justification not found."), code="justification_not_found")
     if justification.status != JustificationStatus.PENDING:
@@ -308,11 +318,12 @@ def _record_review(justification: Justification, status: str, *, reviewer_id: in
 
 
 @transaction.atomic
-def justification_approve(*, justification_id: int, reviewer_id: int | None, note: str = "") -> Justification:
-    """Approve: the covered ABSENT records become EXCUSED; emits absence.justified."""
-    justification = _pending_for_review(justification_id)
+def justification_approve(*, scope: Scope, justification_id: int, reviewer_id: int | None,
+                          note: str = "") -> Justification:
+    """Approve: the covered ABSENT records (of the justification's school) become EXCUSED; emits absence.justified."""
+    justification = _pending_for_review(scope, justification_id)
     records = list(AttendanceRecord.objects.select_for_update().filter(
-        student_id=justification.student_id, status=AttendanceStatus.ABSENT,
+        institution_id=justification.institution_id, student_id=justification.student_id, status=AttendanceStatus.ABSENT,
         date__range=(justification.start_date, justification.end_date)).order_by("date", "session_number"))
     ids = [record.pk for record in records]
     AttendanceRecord.objects.filter(pk__in=ids).update(status=AttendanceStatus.EXCUSED, updated_at=timezone.now())
@@ -326,11 +337,12 @@ def justification_approve(*, justification_id: int, reviewer_id: int | None, not
 
 
 @transaction.atomic
-def justification_reject(*, justification_id: int, reviewer_id: int | None, note: str) -> Justification:
+def justification_reject(*, scope: Scope, justification_id: int, reviewer_id: int | None,
+                         note: str) -> Justification:
     """Reject with a note for the guardian; the absences stay ABSENT."""
+    justification = _pending_for_review(scope, justification_id)
     if not note or not note.strip():
         raise ValidationFailed(fields={"note": [_("Explain to the family why the justification is rejected.")]})
-    justification = _pending_for_review(justification_id)
     _record_review(justification, JustificationStatus.REJECTED, reviewer_id=reviewer_id, note=note)
     return justification
 
@@ -339,10 +351,15 @@ def justification_reject(*, justification_id: int, reviewer_id: int | None, note
 
 
 @transaction.atomic
-def attendance_initialize(*, enrollment_id: int, student_id: int, section_id: int) -> bool:
+def attendance_initialize(*, scope: Scope, enrollment_id: int, student_id: int, section_id: int) -> bool:
     """Enable attendance for an enrolled student in a section (initializeAttendanceRecord).
     Idempotent: returns True when this call created the profile, False when it already existed
-    (a profile that had moved or been deactivated is pointed at the given section again)."""
+    (a profile that had moved or been deactivated is pointed at the given section again).
+    A school-scoped caller names its own school's section and enrollment (else 404)."""
+    if not scope.is_network:
+        selectors.section_in_scope(scope=scope, section_id=section_id)
+        selectors.enrollment_in_scope(scope=scope, enrollment_id=enrollment_id, student_id=student_id,
+                                      section_id=section_id)
     profile, created = StudentAttendanceProfile.objects.get_or_create(
         enrollment_id=enrollment_id, defaults={"student_id": student_id, "section_id": section_id})
     if not created and (profile.section_id != section_id or profile.student_id != student_id or not profile.is_active):
@@ -352,9 +369,11 @@ def attendance_initialize(*, enrollment_id: int, student_id: int, section_id: in
 
 
 @transaction.atomic
-def attendance_delete_for_enrollment(*, enrollment_id: int) -> int:
+def attendance_delete_for_enrollment(*, scope: Scope, enrollment_id: int) -> int:
     """Compensation of the enrollment saga: remove the profile and every record of the enrollment.
-    Returns the number of rows deleted (records plus profile)."""
-    _total, records = AttendanceRecord.objects.filter(enrollment_id=enrollment_id).delete()
+    Returns the number of rows deleted (records plus profile). A school-scoped caller names an
+    enrollment of its own school (else 404)."""
+    selectors.enrollment_in_scope(scope=scope, enrollment_id=enrollment_id)
+    _total, records = AttendanceRecord.objects.in_scope(scope).filter(enrollment_id=enrollment_id).delete()
     _total, profiles = StudentAttendanceProfile.objects.filter(enrollment_id=enrollment_id).delete()
     return records.get(AttendanceRecord._meta.label, 0) + profiles.get(StudentAttendanceProfile._meta.label, 0)

@@ -1,4 +1,8 @@
-"""Attendance API (/api/v1/attendance/): thin views — parse, authorize, call a service or selector."""
+"""Attendance API (/api/v1/attendance/): thin views — parse, authorize, call a service or selector.
+
+Every selector and service gets the caller's scope (`request_scope(request)`): another school's
+section, period, justification or record answers 404 (or is simply not listed), like an unknown id.
+The role rules (a teacher's sections, a guardian's children) apply on top of the scope."""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from apps.auth.contracts import (
     can_read_section,
     can_read_student,
     principal_of,
+    request_scope,
     requires,
     visible_section_ids,
     visible_student_ids,
@@ -58,17 +63,17 @@ def _int_query_param(request: Request, name: str, *, max_value: int, message: st
     return int(raw)
 
 
-def _scope(request: Request) -> dict:
-    """Which rows the caller may list: staff their school's; a teacher their sections; a guardian
-    their children; a student themself."""
+def _visible(request: Request) -> dict:
+    """Which rows the caller may list: the scope's school (every school for a network-wide caller),
+    and within it: staff all; a teacher their sections; a guardian their children; a student themself."""
     principal = principal_of(request.user)
+    scope = request_scope(request)
     students = visible_student_ids(principal)
-    if students is None:  # staff: the sections of their school (None: the whole network)
-        sections = visible_section_ids(principal)
-        return {} if sections is None else {"section_ids": sections}
+    if students is None:  # staff: their school's rows, which the scope already is
+        return {"scope": scope}
     if principal is not None and principal.user_type == "TEACHER":
-        return {"student_ids": students, "section_ids": visible_section_ids(principal)}
-    return {"student_ids": students}
+        return {"scope": scope, "student_ids": students, "section_ids": visible_section_ids(principal)}
+    return {"scope": scope, "student_ids": students}
 
 
 def _may_read_section(request: Request, section_id: int) -> bool:
@@ -100,6 +105,8 @@ class MarkPresentView(APIView):
         body = MarkPresentInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        scope = request_scope(request)
+        selectors.section_in_scope(scope=scope, section_id=data["sectionId"])  # another school's: 404
         if not can_act_on_section(principal_of(request.user), data["sectionId"]):
             raise PermissionDenied(_("You can only mark attendance for your own sections."), code="not_your_section")
         rows, errors = [], []
@@ -118,7 +125,7 @@ class MarkPresentView(APIView):
                                    fields={"exceptions": [f"Row {e['index']}: " + "; ".join(
                                        m for ms in e["errors"].values() for m in ms) for e in errors]},
                                    details={"rows": errors})
-        result = services.attendance_mark_section(section_id=data["sectionId"], day=data["date"],
+        result = services.attendance_mark_section(scope=scope, section_id=data["sectionId"], day=data["date"],
                                                   session_number=data["sessionNumber"], exceptions=rows,
                                                   marked_by_id=request.user.pk)
         return Response(MarkingResultSerializer(result).data, status=status.HTTP_200_OK)
@@ -146,9 +153,11 @@ class SectionDayView(APIView):
             raise ValidationFailed(fields={"date": [_("Use a date as YYYY-MM-DD.")]}) from None
         session = _int_query_param(request, "sessionNumber", max_value=MAX_SMALLINT,
                                    message=_("A session number is a positive integer."))
+        scope = request_scope(request)
+        selectors.section_in_scope(scope=scope, section_id=section_id)  # another school's: 404
         if not _may_read_section(request, section_id):
             raise NotFound(_("Section not found."), code="section_not_found")
-        sheet = selectors.section_day_sheet(section_id=section_id, day=parsed,
+        sheet = selectors.section_day_sheet(scope=scope, section_id=section_id, day=parsed,
                                             session_number=session)
         return Response(SheetSerializer(sheet).data)
 
@@ -175,7 +184,7 @@ class StudentSummaryView(APIView):
             raise NotFound(_("Student not found."), code="student_not_found")
         period = _int_query_param(request, "periodId", max_value=MAX_BIGINT,
                                   message=_("A period id is a positive integer."))
-        summary = selectors.student_summary(student_id=student_id, period_id=period)
+        summary = selectors.student_summary(scope=request_scope(request), student_id=student_id, period_id=period)
         return Response(SummarySerializer(summary).data)
 
 
@@ -194,7 +203,7 @@ class RecordListView(generics.ListAPIView):
     ordering_fields = ["date", "student_id", "section_id"]
 
     def get_queryset(self):
-        return selectors.records_list(**_scope(self.request))
+        return selectors.records_list(**_visible(self.request))
 
 
 class JustificationListCreateView(generics.ListAPIView):
@@ -208,7 +217,7 @@ class JustificationListCreateView(generics.ListAPIView):
         return super().get_permissions()
 
     def get_queryset(self):
-        return selectors.justifications_list(**_scope(self.request))
+        return selectors.justifications_list(**_visible(self.request))
 
     @extend_schema(
         summary="Justifications the caller may see (guardians: their children's; staff: all)",
@@ -234,7 +243,7 @@ class JustificationListCreateView(generics.ListAPIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         justification = services.justification_submit(
-            guardian_id=request.user.pk, student_id=data["studentId"], start_date=data["startDate"],
+            scope=request_scope(request), guardian_id=request.user.pk, student_id=data["studentId"], start_date=data["startDate"],
             end_date=data["endDate"], reason=data["reason"], attachment_reference=data["attachmentReference"])
         return Response(JustificationSerializer(justification).data, status=status.HTTP_201_CREATED)
 
@@ -249,7 +258,7 @@ class JustificationDetailView(APIView):
                        "reviewedBy": 7, "reviewedAt": "2026-04-15T14:00:00Z", "reviewNote": "OK",
                        "excusedRecords": 2, "createdAt": "2026-04-15T12:00:00Z"})])
     def get(self, request: Request, pk: int) -> Response:
-        justification = selectors.justifications_list(**_scope(request)).filter(pk=pk).first()
+        justification = selectors.justifications_list(**_visible(request)).filter(pk=pk).first()
         if justification is None:
             raise NotFound(_("Justification not found."), code="justification_not_found")
         return Response(JustificationSerializer(justification).data)
@@ -268,7 +277,8 @@ class JustificationApproveView(APIView):
                    request=ReviewSerializer, responses={200: JustificationSerializer},
                    examples=[OpenApiExample("Approve", request_only=True, value={"note": "Certificado válido"})])
     def post(self, request: Request, pk: int) -> Response:
-        justification = services.justification_approve(justification_id=pk, reviewer_id=request.user.pk,
+        justification = services.justification_approve(scope=request_scope(request), justification_id=pk,
+                                                       reviewer_id=request.user.pk,
                                                        note=_review_note(request))
         return Response(JustificationSerializer(justification).data)
 
@@ -281,7 +291,8 @@ class JustificationRejectView(APIView):
                    examples=[OpenApiExample("Reject", request_only=True,
                                             value={"note": "El certificado no corresponde a las fechas"})])
     def post(self, request: Request, pk: int) -> Response:
-        justification = services.justification_reject(justification_id=pk, reviewer_id=request.user.pk,
+        justification = services.justification_reject(scope=request_scope(request), justification_id=pk,
+                                                      reviewer_id=request.user.pk,
                                                       note=_review_note(request))
         return Response(JustificationSerializer(justification).data)
 
@@ -300,4 +311,4 @@ class AlertListView(generics.ListAPIView):
     filterset_class = AlertFilter
 
     def get_queryset(self):
-        return selectors.alerts_list(**_scope(self.request))
+        return selectors.alerts_list(**_visible(self.request))

@@ -27,6 +27,7 @@ from apps.grades import contracts as grades
 from apps.notifications import contracts as notifications
 from apps.users import contracts as users
 from common.errors import BusinessRuleViolation
+from common.tenancy import SYSTEM
 from events.saga import SagaContext, SagaDefinition, Step
 from events.saga.definition import register
 
@@ -75,24 +76,25 @@ def compensate_section_assignment(ctx: SagaContext) -> None:
 
 
 def initialize_grades(ctx: SagaContext) -> dict:
-    created = grades.initialize_grade_records(enrollment_id=ctx.data["enrollment_id"],
+    created = grades.initialize_grade_records(scope=SYSTEM, enrollment_id=ctx.data["enrollment_id"],
                                               student_id=ctx.data["student_id"], section_id=ctx.data["section_id"])
     return {"grade_records_created": created}
 
 
 def compensate_grade_initialization(ctx: SagaContext) -> None:
     if "enrollment_id" in ctx.data:
-        grades.delete_grade_records(enrollment_id=ctx.data["enrollment_id"])
+        grades.delete_grade_records(scope=SYSTEM, enrollment_id=ctx.data["enrollment_id"])
 
 
 def initialize_attendance(ctx: SagaContext) -> None:
-    attendance.initialize_attendance(enrollment_id=ctx.data["enrollment_id"], student_id=ctx.data["student_id"],
+    attendance.initialize_attendance(scope=SYSTEM, enrollment_id=ctx.data["enrollment_id"],
+                                     student_id=ctx.data["student_id"],
                                      section_id=ctx.data["section_id"])
 
 
 def compensate_attendance_initialization(ctx: SagaContext) -> None:
     if "enrollment_id" in ctx.data:
-        attendance.delete_attendance_records(enrollment_id=ctx.data["enrollment_id"])
+        attendance.delete_attendance_records(scope=SYSTEM, enrollment_id=ctx.data["enrollment_id"])
 
 
 def send_welcome_notification(ctx: SagaContext) -> dict:

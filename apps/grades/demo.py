@@ -13,6 +13,7 @@ from apps.academic import contracts as academic
 from apps.grades import services
 from apps.grades.models import EvaluationPlan, GradeEntry, GradeRecord
 from apps.institution import contracts as institution
+from common.tenancy import SYSTEM
 
 COMPONENTS = (("Examen bimestral", "EXAM", Decimal(40)), ("Tareas", "ASSIGNMENT", Decimal(35)),
               ("Participación", "PARTICIPATION", Decimal(25)))
@@ -41,7 +42,7 @@ def _plan(course, period_id: int):
     if plan is not None:
         return plan
     return services.evaluation_plan_create(
-        actor=None, course_id=course.id, period_id=period_id, section_id=None, name=f"{course.name} — evaluación",
+        scope=SYSTEM, actor=None, course_id=course.id, period_id=period_id, section_id=None, name=f"{course.name} — evaluación",
         components=[services.ComponentInput(name=n, kind=k, weight=w) for n, k, w in COMPONENTS])
 
 
@@ -60,7 +61,7 @@ def seed(school: dict) -> None:
             if not GradeRecord.objects.filter(student_id=student_id, section_id=section_id).exists():
                 enrollment = academic.active_enrollment(student_id=student_id)
                 if enrollment is not None:
-                    services.grade_records_initialize(enrollment_id=enrollment.id, student_id=student_id,
+                    services.grade_records_initialize(scope=SYSTEM, enrollment_id=enrollment.id, student_id=student_id,
                                                       section_id=section_id)
         if struggling_student is None and students:
             struggling_student = students[0]
@@ -82,9 +83,10 @@ def seed(school: dict) -> None:
                     student_id__in=[r.student_id for r in rows]).values_list("student_id", flat=True))
                 rows = [r for r in rows if r.student_id in with_records]
                 if rows:
-                    services.grades_record_bulk(actor=None, component_id=component.pk, section_id=section_id, rows=rows)
+                    services.grades_record_bulk(scope=SYSTEM, actor=None, component_id=component.pk,
+                                                section_id=section_id, rows=rows)
             pending = GradeRecord.objects.filter(section_id=section_id, course_id=course.id, period_id=period_id,
                                                  average_calculated_at__isnull=True, entries__isnull=False).distinct()
             for record in pending:
-                services.period_average_calculate(actor=None, student_id=record.student_id, course_id=course.id,
+                services.period_average_calculate(scope=SYSTEM, actor=None, student_id=record.student_id, course_id=course.id,
                                                   period_id=period_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from apps.grades import services
+from common.tenancy import SYSTEM
 from events import Event, subscribe
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,6 @@ def on_student_enrolled(event: Event) -> None:
     second creates nothing."""
     payload = event.payload
     created = services.grade_records_initialize(
-        enrollment_id=int(payload["enrollmentId"]), student_id=int(payload["studentUserId"]),
+        scope=SYSTEM, enrollment_id=int(payload["enrollmentId"]), student_id=int(payload["studentUserId"]),
         section_id=int(payload["sectionId"]))
     logger.info("grade records for enrollment %s: %s created", payload["enrollmentId"], created)

@@ -10,6 +10,24 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.tenancy import TenantQuerySet
+
+
+class ComponentQuerySet(TenantQuerySet):
+    tenant_field = "plan__institution_id"
+
+
+class EntryQuerySet(TenantQuerySet):
+    tenant_field = "record__institution_id"
+
+
+class HistoryQuerySet(TenantQuerySet):
+    tenant_field = "entry__record__institution_id"
+
+
+class CompetencyQuerySet(TenantQuerySet):
+    tenant_field = "record__institution_id"
+
 
 class ComponentKind(models.TextChoices):
     EXAM = "EXAM", _("Exam")
@@ -36,10 +54,13 @@ class EvaluationPlan(models.Model):
     period_id = models.BigIntegerField(_("period"), db_index=True)
     section_id = models.BigIntegerField(_("section"), null=True, blank=True, db_index=True,
                                         help_text=_("Empty: the plan applies to every section of the course."))
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     name = models.CharField(_("name"), max_length=120)
     created_by_id = models.BigIntegerField(_("created by"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evaluation plan")
@@ -64,6 +85,8 @@ class EvaluationComponent(models.Model):
     weight = models.DecimalField(_("weight (%)"), max_digits=5, decimal_places=2)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    objects = ComponentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("evaluation component")
         verbose_name_plural = _("evaluation components")
@@ -82,12 +105,14 @@ class GradeRecord(models.Model):
     section_id = models.BigIntegerField(_("section"), db_index=True)
     course_id = models.BigIntegerField(_("course"), db_index=True)
     period_id = models.BigIntegerField(_("period"), db_index=True)
-    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True, db_index=True)
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     average = models.DecimalField(_("period average (points)"), max_digits=7, decimal_places=4, null=True, blank=True,
                                   help_text=_("Raw weighted mean of the last calculation, before rounding."))
     average_display = models.CharField(_("period average"), max_length=8, blank=True)
     average_calculated_at = models.DateTimeField(_("average calculated at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("grade record")
@@ -115,6 +140,8 @@ class GradeEntry(models.Model):
     recorded_by_id = models.BigIntegerField(_("recorded by"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("grade entry")
@@ -149,6 +176,8 @@ class GradeHistory(models.Model):
     changed_by_id = models.BigIntegerField(_("changed by"), null=True, blank=True)
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
 
+    objects = HistoryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("grade history")
         verbose_name_plural = _("grade history")
@@ -169,6 +198,8 @@ class CompetencyEvaluation(models.Model):
     evaluated_by_id = models.BigIntegerField(_("evaluated by"), null=True, blank=True)
     evaluated_at = models.DateTimeField(_("evaluated at"), auto_now=True)
 
+    objects = CompetencyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("competency evaluation")
         verbose_name_plural = _("competency evaluations")
@@ -183,11 +214,13 @@ class PeriodClosure(models.Model):
     """A period's grades frozen institution-wide (a period belongs to one institution)."""
 
     period_id = models.BigIntegerField(_("period"), unique=True)
-    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True, db_index=True)
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     is_closed = models.BooleanField(_("closed"), default=True)
     closed_at = models.DateTimeField(_("closed at"))
     closed_by_id = models.BigIntegerField(_("closed by"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("period closure")
@@ -227,11 +260,14 @@ class PerformanceAlert(models.Model):
     course_id = models.BigIntegerField(_("course"))
     period_id = models.BigIntegerField(_("period"), db_index=True)
     section_id = models.BigIntegerField(_("section"))
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     average = models.CharField(_("average"), max_length=8)
     pass_mark = models.CharField(_("pass mark"), max_length=8)
     previous_average = models.CharField(_("previous average"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("performance alert")

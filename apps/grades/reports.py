@@ -7,10 +7,11 @@ from django.utils import timezone
 from apps.grades import selectors
 from apps.institution import contracts as institution
 from apps.users import contracts as users
+from common.tenancy import Scope
 
 
-def report_card_context(*, student_id: int, period_id: int) -> dict | None:
-    report = selectors.student_period_report(student_id=student_id, period_id=period_id)
+def report_card_context(*, scope: Scope, student_id: int, period_id: int) -> dict | None:
+    report = selectors.student_period_report(scope=scope, student_id=student_id, period_id=period_id)
     if report is None:
         return None
     student = users.get_user(user_id=student_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from apps.academic import contracts as academic
 from apps.grades import averages
@@ -19,12 +21,20 @@ from apps.grades.models import (
 )
 from apps.grades.scales import Scale
 from apps.institution import contracts as institution
+from common.errors import NotFound
+from common.tenancy import Scope
 
 
-def evaluation_plans(*, course_id: int | None = None, period_id: int | None = None,
-                     section_id: int | None = None) -> QuerySet[EvaluationPlan]:
-    qs = EvaluationPlan.objects.prefetch_related(
+def evaluation_plans(*, scope: Scope, course_id: int | None = None, period_id: int | None = None,
+                     section_id: int | None = None,
+                     family_section_ids: Iterable[int] | None = None) -> QuerySet[EvaluationPlan]:
+    """The plans the scope reaches. `family_section_ids` narrows them to the plans that apply to
+    those sections (a guardian's children's, a student's own): each section's own plans and the
+    course-wide plans of the courses the section takes. None: no such narrowing (staff, teachers)."""
+    qs = EvaluationPlan.objects.in_scope(scope).prefetch_related(
         Prefetch("components", queryset=EvaluationComponent.objects.order_by("position", "id")))
+    if family_section_ids is not None:
+        qs = qs.filter(_plans_of_sections(family_section_ids))
     if course_id is not None:
         qs = qs.filter(course_id=course_id)
     if period_id is not None:
@@ -34,20 +44,48 @@ def evaluation_plans(*, course_id: int | None = None, period_id: int | None = No
     return qs.order_by("period_id", "course_id", "section_id", "id")
 
 
-def evaluation_plan(*, plan_id: int) -> EvaluationPlan | None:
-    return evaluation_plans().filter(pk=plan_id).first()
+def _plans_of_sections(section_ids: Iterable[int]) -> Q:
+    section_ids = sorted(set(section_ids))
+    if not section_ids:
+        return Q(pk__in=[])
+    course_ids = {course.id for section_id in section_ids for course in academic.courses_of_section(section_id=section_id)}
+    return Q(section_id__in=section_ids) | Q(section_id__isnull=True, course_id__in=course_ids)
 
 
-def grade_entry(*, entry_id: int) -> GradeEntry | None:
-    return GradeEntry.objects.select_related("record", "component").filter(pk=entry_id).first()
+def evaluation_plan(*, scope: Scope, plan_id: int,
+                    family_section_ids: Iterable[int] | None = None) -> EvaluationPlan | None:
+    return evaluation_plans(scope=scope, family_section_ids=family_section_ids).filter(pk=plan_id).first()
 
 
-def entry_history(*, entry_id: int) -> QuerySet[GradeHistory]:
-    return GradeHistory.objects.filter(entry_id=entry_id).order_by("changed_at", "id")
+def grade_entry(*, scope: Scope, entry_id: int) -> GradeEntry | None:
+    return GradeEntry.objects.in_scope(scope).select_related("record", "component").filter(pk=entry_id).first()
 
 
-def is_period_closed(*, period_id: int) -> bool:
-    return PeriodClosure.objects.filter(period_id=period_id, is_closed=True).exists()
+def entry_history(*, scope: Scope, entry_id: int) -> QuerySet[GradeHistory]:
+    return GradeHistory.objects.in_scope(scope).filter(entry_id=entry_id).order_by("changed_at", "id")
+
+
+def is_period_closed(*, scope: Scope, period_id: int) -> bool:
+    return PeriodClosure.objects.in_scope(scope).filter(period_id=period_id, is_closed=True).exists()
+
+
+def period_in_scope(*, scope: Scope, period_id: int):
+    """The institution's PeriodDTO of `period_id` if the scope reaches its school; a foreign period
+    is a 404 exactly like an unknown one."""
+    period = institution.get_period(period_id=period_id)
+    if period is None:
+        raise NotFound(_("Period not found."), code="period_not_found")
+    scope.require(period.institution_id, code="period_not_found", message=_("Period not found."))
+    return period
+
+
+def section_in_scope(*, scope: Scope, section_id: int):
+    """Academic's SectionDTO of `section_id` if the scope reaches its school, else a 404."""
+    section = academic.get_section(section_id=section_id)
+    if section is None:
+        raise NotFound(_("Section not found."), code="section_not_found")
+    scope.require(section.institution_id, code="section_not_found", message=_("Section not found."))
+    return section
 
 
 # --- the student's report for a period -------------------------------------------------------------
@@ -88,15 +126,14 @@ class StudentPeriodReport:
     section: object | None  # the SectionDTO printed on the report card (the highest section id of the period)
 
 
-def student_period_report(*, student_id: int, period_id: int) -> StudentPeriodReport | None:
+def student_period_report(*, scope: Scope, student_id: int, period_id: int) -> StudentPeriodReport:
     """Every course of the student in the period: components with values, the weighted average
     (with its breakdown) and the competency levels. A constant number of queries whatever the number
     of courses and components: records (+ entries, competencies), plans (+ components), the closure,
-    and one contract call per section (in practice one) for its courses and grading scale."""
-    period = institution.get_period(period_id=period_id)
-    if period is None:
-        return None
-    records = list(GradeRecord.objects.filter(student_id=student_id, period_id=period_id).prefetch_related(
+    and one contract call per section (in practice one) for its courses and grading scale.
+    A period of a school the scope does not reach is a 404, like an unknown one."""
+    period = period_in_scope(scope=scope, period_id=period_id)
+    records = list(GradeRecord.objects.in_scope(scope).filter(student_id=student_id, period_id=period_id).prefetch_related(
         Prefetch("entries", queryset=GradeEntry.objects.only(
             "id", "record_id", "component_id", "numeric_value", "literal_value")),
         "competency_evaluations").order_by("id"))
@@ -106,7 +143,7 @@ def student_period_report(*, student_id: int, period_id: int) -> StudentPeriodRe
     course_ids = {r.course_id for r in records}
     plans: dict[tuple[int, int | None], EvaluationPlan] = {}
     if records:
-        for plan in EvaluationPlan.objects.filter(
+        for plan in EvaluationPlan.objects.in_scope(scope).filter(
                 Q(section_id__in=section_ids) | Q(section_id__isnull=True), period_id=period_id,
                 course_id__in=course_ids).prefetch_related(
                 Prefetch("components", queryset=EvaluationComponent.objects.order_by("position", "id"))):
@@ -144,7 +181,7 @@ def student_period_report(*, student_id: int, period_id: int) -> StudentPeriodRe
     first_scale = next(iter(scales.values()), None)
     return StudentPeriodReport(
         student_id=student_id, period_id=period_id, period_name=period.name,
-        period_closed=is_period_closed(period_id=period_id),
+        period_closed=is_period_closed(scope=scope, period_id=period_id),
         scale=first_scale.kind if first_scale else None, pass_mark=first_scale.pass_mark if first_scale else None,
         courses=tuple(sorted(lines, key=lambda line: (line.course_name, line.course_id))), period=period,
         section=sections.get(section_ids[-1]) if section_ids else None)

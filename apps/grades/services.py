@@ -1,6 +1,9 @@
 """Write use cases of the grades context. Each is one transaction; refusals raise common.errors.
 
 `actor` is the calling Principal (apps.auth.contracts); None means the system itself (saga, demo).
+`scope` (common.tenancy.Scope) is the schools the caller reaches: every existing row a service acts
+on is looked up through it, so another school's id answers 404 exactly like an unknown one. The
+system passes `common.tenancy.SYSTEM`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from apps.grades.models import (
 from apps.grades.scales import Scale, ScaleError
 from apps.institution import contracts as institution
 from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
+from common.tenancy import Scope
 from events import publish
 
 HUNDRED = Decimal(100)
@@ -52,8 +56,8 @@ def _section(section_id: int):
     return section
 
 
-def _ensure_period_open(period_id: int) -> None:
-    if selectors.is_period_closed(period_id=period_id):
+def _ensure_period_open(scope: Scope, period_id: int) -> None:
+    if selectors.is_period_closed(scope=scope, period_id=period_id):
         raise Conflict(_("The period is closed: its grades are frozen until a director reopens it."),
                        code="period_closed", details={"periodId": period_id})
 
@@ -87,8 +91,8 @@ def _ensure_component_applies(component: EvaluationComponent, *, section_id: int
                                     code="component_not_in_plan")
 
 
-def _component(component_id: int) -> EvaluationComponent:
-    component = EvaluationComponent.objects.select_related("plan").filter(pk=component_id).first()
+def _component(scope: Scope, component_id: int) -> EvaluationComponent:
+    component = EvaluationComponent.objects.in_scope(scope).select_related("plan").filter(pk=component_id).first()
     if component is None:
         raise NotFound(_("Evaluation component not found."), code="component_not_found")
     return component
@@ -144,24 +148,29 @@ def _ensure_can_manage_plan(actor, *, course_id: int, section_id: int | None) ->
 
 
 @transaction.atomic
-def evaluation_plan_create(*, actor, course_id: int, period_id: int, section_id: int | None, name: str,
+def evaluation_plan_create(*, scope: Scope, actor, course_id: int, period_id: int, section_id: int | None, name: str,
                            components: Sequence[ComponentInput]) -> EvaluationPlan:
+    """A plan of the school of its course and period (both must be in the scope: a foreign one is a 404)."""
     course = academic.get_course(course_id=course_id)
     if course is None:
         raise NotFound(_("Course not found."), code="course_not_found")
-    if institution.get_period(period_id=period_id) is None:
-        raise NotFound(_("Period not found."), code="period_not_found")
+    scope.require(course.institution_id, code="course_not_found", message=_("Course not found."))
+    period = selectors.period_in_scope(scope=scope, period_id=period_id)
+    if period.institution_id != course.institution_id:
+        raise BusinessRuleViolation(_("The course and the period belong to different schools."),
+                                    code="period_other_institution")
     if section_id is not None:
-        _section(section_id)
+        selectors.section_in_scope(scope=scope, section_id=section_id)
         if course_id not in {c.id for c in academic.courses_of_section(section_id=section_id)}:
             raise BusinessRuleViolation(_("The course is not taught in that section."), code="course_not_in_section")
     _ensure_can_manage_plan(actor, course_id=course_id, section_id=section_id)
-    _ensure_period_open(period_id)
+    _ensure_period_open(scope, period_id)
     _validate_components(components)
     if EvaluationPlan.objects.filter(course_id=course_id, period_id=period_id, section_id=section_id).exists():
         raise Conflict(_("An evaluation plan already exists for this course, period and section."), code="plan_exists")
     plan = EvaluationPlan.objects.create(course_id=course_id, period_id=period_id, section_id=section_id,
-                                         name=name.strip() or course.name, created_by_id=_actor_id(actor))
+                                         institution_id=course.institution_id, name=name.strip() or course.name,
+                                         created_by_id=_actor_id(actor))
     EvaluationComponent.objects.bulk_create([
         EvaluationComponent(plan=plan, name=c.name.strip(), kind=c.kind, weight=Decimal(c.weight), position=i)
         for i, c in enumerate(components)
@@ -170,15 +179,13 @@ def evaluation_plan_create(*, actor, course_id: int, period_id: int, section_id:
 
 
 @transaction.atomic
-def evaluation_plan_update(*, actor, plan_id: int, name: str | None = None,
+def evaluation_plan_update(*, scope: Scope, actor, plan_id: int, name: str | None = None,
                            components: Sequence[ComponentInput] | None = None) -> EvaluationPlan:
     """Rename and/or replace the components. A component keeps its id (and grades) when sent with it;
     one left out is deleted, which is refused while it has grades."""
-    plan = EvaluationPlan.objects.select_for_update().filter(pk=plan_id).first()
-    if plan is None:
-        raise NotFound(_("Evaluation plan not found."), code="plan_not_found")
+    plan = _plan_for_update(scope, plan_id)
     _ensure_can_manage_plan(actor, course_id=plan.course_id, section_id=plan.section_id)
-    _ensure_period_open(plan.period_id)
+    _ensure_period_open(scope, plan.period_id)
     if name is not None:
         plan.name = name.strip() or plan.name
         plan.save(update_fields=["name", "updated_at"])
@@ -216,13 +223,18 @@ def evaluation_plan_update(*, actor, plan_id: int, name: str | None = None,
     return plan
 
 
-@transaction.atomic
-def evaluation_plan_delete(*, actor, plan_id: int) -> None:
-    plan = EvaluationPlan.objects.select_for_update().filter(pk=plan_id).first()
+def _plan_for_update(scope: Scope, plan_id: int) -> EvaluationPlan:
+    plan = EvaluationPlan.objects.in_scope(scope).select_for_update().filter(pk=plan_id).first()
     if plan is None:
         raise NotFound(_("Evaluation plan not found."), code="plan_not_found")
+    return plan
+
+
+@transaction.atomic
+def evaluation_plan_delete(*, scope: Scope, actor, plan_id: int) -> None:
+    plan = _plan_for_update(scope, plan_id)
     _ensure_can_manage_plan(actor, course_id=plan.course_id, section_id=plan.section_id)
-    _ensure_period_open(plan.period_id)
+    _ensure_period_open(scope, plan.period_id)
     if GradeEntry.objects.filter(component__plan=plan).exists():
         raise Conflict(_("The plan already has grades and cannot be deleted."), code="plan_has_grades")
     plan.delete()
@@ -231,11 +243,27 @@ def evaluation_plan_delete(*, actor, plan_id: int) -> None:
 # --- grade records (one per student, course and period) -----------------------------------------
 
 
+def _ensure_enrollment_in_scope(scope: Scope, enrollment_id: int, *, student_id: int | None = None,
+                                section_id: int | None = None) -> None:
+    """A school-scoped caller (a person, or the service token declaring a school) names an enrollment
+    of its own school (and, when given, that enrollment's student and section): anything else is a
+    404 like an unknown enrollment. Network-wide callers (the saga, the service) are not asked."""
+    if scope.is_network:
+        return
+    enrollment = academic.get_enrollment(enrollment_id=enrollment_id)
+    if (enrollment is None or not scope.allows(enrollment.institution_id)
+            or (student_id is not None and enrollment.student_id != student_id)
+            or (section_id is not None and enrollment.section_id != section_id)):
+        raise NotFound(_("Enrollment not found."), code="enrollment_not_found")
+
+
 @transaction.atomic
-def grade_records_initialize(*, enrollment_id: int, student_id: int, section_id: int) -> int:
+def grade_records_initialize(*, scope: Scope, enrollment_id: int, student_id: int, section_id: int) -> int:
     """One GradeRecord per course of the section and period of its year. Idempotent (unique
-    constraint + ON CONFLICT DO NOTHING): returns how many rows this call created."""
-    section = _section(section_id)
+    constraint + ON CONFLICT DO NOTHING): returns how many rows this call created. The section
+    must be in the scope (a foreign one is a 404)."""
+    section = selectors.section_in_scope(scope=scope, section_id=section_id)
+    _ensure_enrollment_in_scope(scope, enrollment_id, student_id=student_id, section_id=section_id)
     courses = academic.courses_of_section(section_id=section_id)
     periods = institution.periods_of_year(institution_id=section.institution_id, year=section.year)
     if not courses or not periods:
@@ -250,21 +278,29 @@ def grade_records_initialize(*, enrollment_id: int, student_id: int, section_id:
 
 
 @transaction.atomic
-def grade_records_delete(*, enrollment_id: int) -> int:
-    """Compensation of the enrollment saga: remove the enrollment's grade records (and their grades)."""
-    records = GradeRecord.objects.filter(enrollment_id=enrollment_id)
+def grade_records_delete(*, scope: Scope, enrollment_id: int) -> int:
+    """Compensation of the enrollment saga: remove the enrollment's grade records (and their grades)
+    that the scope reaches."""
+    _ensure_enrollment_in_scope(scope, enrollment_id)
+    records = GradeRecord.objects.in_scope(scope).filter(enrollment_id=enrollment_id)
     count = records.count()
-    GradeHistory.objects.filter(entry__record__enrollment_id=enrollment_id).delete()
-    GradeEntry.objects.filter(record__enrollment_id=enrollment_id).delete()
+    GradeHistory.objects.in_scope(scope).filter(entry__record__enrollment_id=enrollment_id).delete()
+    GradeEntry.objects.in_scope(scope).filter(record__enrollment_id=enrollment_id).delete()
     records.delete()
     return count
+
+
+def grade_record_count(*, scope: Scope, enrollment_id: int) -> int:
+    _ensure_enrollment_in_scope(scope, enrollment_id)
+    return GradeRecord.objects.in_scope(scope).filter(enrollment_id=enrollment_id).count()
 
 
 # --- recording grades ------------------------------------------------------------------------
 
 
-def _record_of(*, student_id: int, course_id: int, period_id: int, section_id: int | None = None) -> GradeRecord | None:
-    qs = GradeRecord.objects.filter(student_id=student_id, course_id=course_id, period_id=period_id)
+def _record_of(scope: Scope, *, student_id: int, course_id: int, period_id: int,
+               section_id: int | None = None) -> GradeRecord | None:
+    qs = GradeRecord.objects.in_scope(scope).filter(student_id=student_id, course_id=course_id, period_id=period_id)
     if section_id is not None:
         qs = qs.filter(section_id=section_id)
     return qs.order_by("-id").first()
@@ -286,18 +322,18 @@ def _publish_updated(entry: GradeEntry, record: GradeRecord, old: str, new: str,
 
 
 @transaction.atomic
-def grade_record(*, actor, student_id: int, component_id: int, value) -> GradeEntry:
+def grade_record(*, scope: Scope, actor, student_id: int, component_id: int, value) -> GradeEntry:
     """Record one student's grade for one component. An existing grade is changed with grade_update."""
-    component = _component(component_id)
+    component = _component(scope, component_id)
     plan = component.plan
-    record = _record_of(student_id=student_id, course_id=plan.course_id, period_id=plan.period_id,
+    record = _record_of(scope, student_id=student_id, course_id=plan.course_id, period_id=plan.period_id,
                         section_id=plan.section_id)
     if record is None:
         raise BusinessRuleViolation(_("The student has no grade record for this course and period."),
                                     code="no_grade_record")
     _ensure_can_record(actor, section_id=record.section_id, course_id=record.course_id)
     _ensure_component_applies(component, section_id=record.section_id)
-    _ensure_period_open(record.period_id)
+    _ensure_period_open(scope, record.period_id)
     scale = scale_for_section(_section(record.section_id))
     try:
         parsed = scale.parse(value)
@@ -336,24 +372,24 @@ class BulkResult:
 
 
 @transaction.atomic
-def grades_record_bulk(*, actor, component_id: int, section_id: int, rows: Sequence[BulkRow],
+def grades_record_bulk(*, scope: Scope, actor, component_id: int, section_id: int, rows: Sequence[BulkRow],
                        reason: str = "") -> BulkResult:
     """A whole section's grades for one component. All or nothing: any bad row → 400 with
     details.rows = [{row, studentId, errors}] and nothing saved. A row for a student who already has
     a different grade changes it (with history) only when `reason` is given."""
-    component = _component(component_id)
+    component = _component(scope, component_id)
     plan = component.plan
-    section = _section(section_id)
+    section = selectors.section_in_scope(scope=scope, section_id=section_id)
     _ensure_can_record(actor, section_id=section_id, course_id=plan.course_id)
     _ensure_component_applies(component, section_id=section_id)
-    _ensure_period_open(plan.period_id)
+    _ensure_period_open(scope, plan.period_id)
     if not rows:
         raise ValidationFailed(_("Invalid input."), fields={"grades": [_("At least one grade is required.")]})
     scale = scale_for_section(section)
     reason = (reason or "").strip()
 
     ids = [r.student_id for r in rows if isinstance(r.student_id, int) and not isinstance(r.student_id, bool)]
-    records = {r.student_id: r for r in GradeRecord.objects.filter(
+    records = {r.student_id: r for r in GradeRecord.objects.in_scope(scope).filter(
         section_id=section_id, course_id=plan.course_id, period_id=plan.period_id, student_id__in=ids).order_by("id")}
     existing = {e.record_id: e for e in GradeEntry.objects.select_related("record").filter(
         component=component, record__in=records.values())}
@@ -425,8 +461,8 @@ def grades_record_bulk(*, actor, component_id: int, section_id: int, rows: Seque
 
 
 @transaction.atomic
-def grade_update(*, actor, entry_id: int, value, reason: str) -> GradeEntry:
-    entry = GradeEntry.objects.select_for_update(of=("self",)).select_related("record", "component").filter(
+def grade_update(*, scope: Scope, actor, entry_id: int, value, reason: str) -> GradeEntry:
+    entry = GradeEntry.objects.in_scope(scope).select_for_update(of=("self",)).select_related("record", "component").filter(
         pk=entry_id).first()
     if entry is None:
         raise NotFound(_("Grade not found."), code="grade_not_found")
@@ -435,7 +471,7 @@ def grade_update(*, actor, entry_id: int, value, reason: str) -> GradeEntry:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Invalid input."), fields={"reason": [_("A reason is required to change a grade.")]})
-    _ensure_period_open(record.period_id)
+    _ensure_period_open(scope, record.period_id)
     scale = scale_for_section(_section(record.section_id))
     try:
         parsed = scale.parse(value)
@@ -457,14 +493,15 @@ def grade_update(*, actor, entry_id: int, value, reason: str) -> GradeEntry:
 
 
 @transaction.atomic
-def competency_evaluate(*, actor, student_id: int, course_id: int, period_id: int, competency: str, level: str,
-                        comment: str = "") -> CompetencyEvaluation:
-    record = _record_of(student_id=student_id, course_id=course_id, period_id=period_id)
+def competency_evaluate(*, scope: Scope, actor, student_id: int, course_id: int, period_id: int, competency: str,
+                        level: str, comment: str = "") -> CompetencyEvaluation:
+    selectors.period_in_scope(scope=scope, period_id=period_id)
+    record = _record_of(scope, student_id=student_id, course_id=course_id, period_id=period_id)
     if record is None:
         raise BusinessRuleViolation(_("The student has no grade record for this course and period."),
                                     code="no_grade_record")
     _ensure_can_record(actor, section_id=record.section_id, course_id=course_id)
-    _ensure_period_open(period_id)
+    _ensure_period_open(scope, period_id)
     level = str(level or "").strip().upper()
     if level not in CompetencyLevel.values:
         raise ValidationFailed(_("Invalid input."), code="out_of_scale",
@@ -486,20 +523,12 @@ def competency_evaluate(*, actor, student_id: int, course_id: int, period_id: in
 # --- periods -----------------------------------------------------------------------------------
 
 
-def _period_of_actor(actor, period_id: int):
-    """The period, if it exists and belongs to the actor's institution (a superuser or the system: any)."""
-    period = institution.get_period(period_id=period_id)
-    scoped = actor is not None and not actor.is_superuser and actor.institution_id is not None
-    if period is None or (scoped and period.institution_id != actor.institution_id):
-        raise NotFound(_("Period not found."), code="period_not_found")
-    return period
-
-
 @transaction.atomic
-def period_close(*, actor, period_id: int, note: str = "") -> PeriodClosure:
+def period_close(*, scope: Scope, actor, period_id: int, note: str = "") -> PeriodClosure:
+    """Close a period of a school the scope reaches (a foreign period is a 404 like an unknown one)."""
     if actor is not None and not auth.has_permission(actor, "grades.manage"):
         raise PermissionDenied(_("Only the school's management may close a period."), code="permission_denied")
-    period = _period_of_actor(actor, period_id)
+    period = selectors.period_in_scope(scope=scope, period_id=period_id)
     closure = PeriodClosure.objects.select_for_update().filter(period_id=period_id).first()
     if closure is not None and closure.is_closed:
         raise Conflict(_("The period is already closed."), code="period_already_closed")
@@ -518,14 +547,14 @@ def may_reopen(actor) -> bool:
 
 
 @transaction.atomic
-def period_reopen(*, actor, period_id: int, reason: str) -> PeriodReopening:
+def period_reopen(*, scope: Scope, actor, period_id: int, reason: str) -> PeriodReopening:
     if not may_reopen(actor):
         raise PermissionDenied(_("Only a director may reopen a closed period."), code="director_only")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Invalid input."), fields={"reason": [_("A reason is required to reopen a period.")]})
-    _period_of_actor(actor, period_id)
-    closure = PeriodClosure.objects.select_for_update().filter(period_id=period_id).first()
+    selectors.period_in_scope(scope=scope, period_id=period_id)
+    closure = PeriodClosure.objects.in_scope(scope).select_for_update().filter(period_id=period_id).first()
     if closure is None or not closure.is_closed:
         raise Conflict(_("The period is not closed."), code="period_not_closed")
     closure.is_closed = False
@@ -563,8 +592,9 @@ def _previous_period_id(*, section, period_id: int) -> int | None:
 
 
 @transaction.atomic
-def period_average_calculate(*, actor, student_id: int, course_id: int, period_id: int) -> PeriodAverage:
-    record = GradeRecord.objects.select_for_update().filter(
+def period_average_calculate(*, scope: Scope, actor, student_id: int, course_id: int,
+                             period_id: int) -> PeriodAverage:
+    record = GradeRecord.objects.in_scope(scope).select_for_update().filter(
         student_id=student_id, course_id=course_id, period_id=period_id).order_by("-id").first()
     if record is None:
         raise NotFound(_("The student has no grade record for this course and period."), code="grade_record_not_found")
@@ -588,7 +618,7 @@ def period_average_calculate(*, actor, student_id: int, course_id: int, period_i
         reasons.append((PerformanceAlert.Reason.BELOW_PASS_MARK, None))
     previous_id = _previous_period_id(section=section, period_id=period_id)
     if previous_id is not None:
-        previous = _record_of(student_id=student_id, course_id=course_id, period_id=previous_id)
+        previous = _record_of(scope, student_id=student_id, course_id=course_id, period_id=previous_id)
         previous_result = None
         if previous is not None:
             previous_scale = scale if previous.section_id == section.id else scale_for_section(_section(previous.section_id))
@@ -602,7 +632,8 @@ def period_average_calculate(*, actor, student_id: int, course_id: int, period_i
     for reason, previous_average in reasons:
         _alert, created = PerformanceAlert.objects.get_or_create(
             student_id=student_id, course_id=course_id, period_id=period_id, reason=reason,
-            defaults={"section_id": record.section_id, "average": result.average, "pass_mark": result.pass_mark,
+            defaults={"section_id": record.section_id, "institution_id": record.institution_id,
+                      "average": result.average, "pass_mark": result.pass_mark,
                       "previous_average": previous_average or ""})
         if created:
             emitted.append(str(reason))

@@ -1,4 +1,7 @@
-"""The grades resource API (/api/v1/grades/). Thin: parse, authorize, call a service or selector, serialize."""
+"""The grades resource API (/api/v1/grades/). Thin: parse, authorize, call a service or selector, serialize.
+
+Every selector and service gets the caller's scope (`request_scope(request)`): another school's
+plan, component, entry, section, period or student answers 404 exactly like an unknown id."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.auth.contracts import can_read_student, principal_of, requires
+from apps.auth.contracts import can_read_student, principal_of, request_scope, requires, visible_section_ids
 from apps.grades import reports, selectors, services
 from apps.grades import serializers as s
 from common.api import Pagination
@@ -29,8 +32,17 @@ def _readable_student(request, student_id: int) -> None:
         raise NotFound(_("Student not found."), code="not_found")
 
 
+def _family_sections(request):
+    """Guardians and students see only the plans of their (children's) sections: those section ids;
+    None for everyone else (staff and teachers see their school's plans)."""
+    principal = principal_of(request.user)
+    if principal is not None and principal.user_type in {"PARENT", "STUDENT"} and not principal.is_superuser:
+        return visible_section_ids(principal) or frozenset()
+    return None
+
+
 def _readable_entry(request, entry_id: int):
-    entry = selectors.grade_entry(entry_id=entry_id)
+    entry = selectors.grade_entry(scope=request_scope(request), entry_id=entry_id)
     if entry is None or not can_read_student(principal_of(request.user), entry.record.student_id):
         raise NotFound(_("Grade not found."), code="grade_not_found")
     return entry
@@ -71,8 +83,8 @@ class CalculateAverageView(APIView):
         data = body.validated_data
         _readable_student(request, data["studentId"])
         outcome = services.period_average_calculate(
-            actor=principal_of(request.user), student_id=data["studentId"], course_id=data["courseId"],
-            period_id=data["periodId"])
+            scope=request_scope(request), actor=principal_of(request.user), student_id=data["studentId"],
+            course_id=data["courseId"], period_id=data["periodId"])
         payload = _average_payload(outcome.result) | {
             "studentId": data["studentId"], "courseId": data["courseId"], "periodId": data["periodId"],
             "alerts": list(outcome.alerts)}
@@ -99,7 +111,8 @@ class StudentPeriodReportView(APIView):
                    examples=[OpenApiExample("Report", response_only=True, value=REPORT_EXAMPLE)])
     def get(self, request, student_id: int, period_id: int):
         _readable_student(request, student_id)
-        report = selectors.student_period_report(student_id=student_id, period_id=period_id)
+        report = selectors.student_period_report(scope=request_scope(request), student_id=student_id,
+                                                 period_id=period_id)
         if report is None:
             raise NotFound(_("Period not found."), code="period_not_found")
         return Response(s.StudentPeriodReportResponse(report).data)
@@ -116,7 +129,8 @@ class ReportCardView(APIView):
                                             value="<!DOCTYPE html><html lang=\"es\">…</html>")])
     def get(self, request, student_id: int, period_id: int):
         _readable_student(request, student_id)
-        context = reports.report_card_context(student_id=student_id, period_id=period_id)
+        context = reports.report_card_context(scope=request_scope(request), student_id=student_id,
+                                              period_id=period_id)
         if context is None:
             raise NotFound(_("Period not found."), code="period_not_found")
         html = render_to_string("grades/report_card.html", context, request=request)
@@ -141,7 +155,8 @@ class EntryCreateView(APIView):
         body = s.EntryCreateRequest(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        entry = services.grade_record(actor=principal_of(request.user), student_id=data["studentId"],
+        entry = services.grade_record(scope=request_scope(request), actor=principal_of(request.user),
+                                      student_id=data["studentId"],
                                       component_id=data["componentId"], value=data["value"])
         return Response(s.EntryResponse(entry).data, status=status.HTTP_201_CREATED)
 
@@ -170,8 +185,9 @@ class EntryBulkView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         rows = [services.BulkRow(student_id=row.get("studentId"), value=row.get("value")) for row in data["grades"]]
-        result = services.grades_record_bulk(actor=principal_of(request.user), component_id=data["componentId"],
-                                             section_id=data["sectionId"], rows=rows, reason=data["reason"])
+        result = services.grades_record_bulk(scope=request_scope(request), actor=principal_of(request.user),
+                                             component_id=data["componentId"], section_id=data["sectionId"],
+                                             rows=rows, reason=data["reason"])
         return Response(s.BulkResponse(result).data, status=status.HTTP_201_CREATED)
 
 
@@ -202,7 +218,8 @@ class EntryDetailView(APIView):
         _readable_entry(request, entry_id)
         body = s.EntryUpdateRequest(data=request.data)
         body.is_valid(raise_exception=True)
-        entry = services.grade_update(actor=principal_of(request.user), entry_id=entry_id,
+        entry = services.grade_update(scope=request_scope(request), actor=principal_of(request.user),
+                                      entry_id=entry_id,
                                       value=body.validated_data["value"], reason=body.validated_data["reason"])
         return Response(s.EntryResponse(entry).data)
 
@@ -219,7 +236,8 @@ class EntryHistoryView(APIView):
                         "changedBy": 5, "changedAt": "2026-04-11T09:00:00Z"}])])
     def get(self, request, entry_id: int):
         _readable_entry(request, entry_id)
-        return Response(s.HistoryResponse(selectors.entry_history(entry_id=entry_id), many=True).data)
+        return Response(s.HistoryResponse(selectors.entry_history(scope=request_scope(request), entry_id=entry_id),
+                                          many=True).data)
 
 
 PLAN_EXAMPLE = {"id": 5, "name": "Matemática — I Bimestre", "courseId": 7, "periodId": 3, "sectionId": None,
@@ -256,7 +274,9 @@ class PlanListView(APIView):
                     raise ValidationFailed(_("Invalid input."), fields={param: [_("A valid integer is required.")]})
                 filters[key] = int(raw)
         paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.evaluation_plans(**filters), request, view=self)
+        plans = selectors.evaluation_plans(scope=request_scope(request), family_section_ids=_family_sections(request),
+                                           **filters)
+        page = paginator.paginate_queryset(plans, request, view=self)
         return paginator.get_paginated_response(s.PlanResponse(page, many=True).data)
 
     @extend_schema(tags=TAGS, summary="Create an evaluation plan (weights must add up to 100)",
@@ -273,10 +293,12 @@ class PlanListView(APIView):
         body = s.PlanCreateRequest(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        scope = request_scope(request)
         plan = services.evaluation_plan_create(
-            actor=principal_of(request.user), course_id=data["courseId"], period_id=data["periodId"],
+            scope=scope, actor=principal_of(request.user), course_id=data["courseId"], period_id=data["periodId"],
             section_id=data["sectionId"], name=data["name"], components=_components(data["components"]))
-        return Response(s.PlanResponse(selectors.evaluation_plan(plan_id=plan.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(s.PlanResponse(selectors.evaluation_plan(scope=scope, plan_id=plan.pk)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class PlanDetailView(APIView):
@@ -290,7 +312,8 @@ class PlanDetailView(APIView):
     @extend_schema(tags=TAGS, summary="One evaluation plan", responses={200: s.PlanResponse, 404: OpenApiResponse()},
                    examples=[OpenApiExample("Plan", response_only=True, value=PLAN_EXAMPLE)])
     def get(self, request, plan_id: int):
-        plan = selectors.evaluation_plan(plan_id=plan_id)
+        plan = selectors.evaluation_plan(scope=request_scope(request), plan_id=plan_id,
+                                         family_section_ids=_family_sections(request))
         if plan is None:
             raise NotFound(_("Evaluation plan not found."), code="plan_not_found")
         return Response(s.PlanResponse(plan).data)
@@ -309,9 +332,10 @@ class PlanDetailView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         components = _components(data["components"]) if "components" in data else None
-        services.evaluation_plan_update(actor=principal_of(request.user), plan_id=plan_id, name=data.get("name"),
-                                        components=components)
-        return Response(s.PlanResponse(selectors.evaluation_plan(plan_id=plan_id)).data)
+        scope = request_scope(request)
+        services.evaluation_plan_update(scope=scope, actor=principal_of(request.user), plan_id=plan_id,
+                                        name=data.get("name"), components=components)
+        return Response(s.PlanResponse(selectors.evaluation_plan(scope=scope, plan_id=plan_id)).data)
 
     @extend_schema(tags=TAGS, summary="Delete an evaluation plan without grades",
                    responses={204: None, 403: OpenApiResponse(), 404: OpenApiResponse(), 409: OpenApiResponse()},
@@ -319,7 +343,8 @@ class PlanDetailView(APIView):
                        "error": {"code": "plan_has_grades", "message": "The plan already has grades.",
                                  "details": {}}})])
     def delete(self, request, plan_id: int):
-        services.evaluation_plan_delete(actor=principal_of(request.user), plan_id=plan_id)
+        services.evaluation_plan_delete(scope=request_scope(request), actor=principal_of(request.user),
+                                        plan_id=plan_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -336,7 +361,8 @@ class PeriodCloseView(APIView):
     def post(self, request, period_id: int):
         body = s.PeriodCloseRequest(data=request.data)
         body.is_valid(raise_exception=True)
-        closure = services.period_close(actor=principal_of(request.user), period_id=period_id,
+        closure = services.period_close(scope=request_scope(request), actor=principal_of(request.user),
+                                        period_id=period_id,
                                         note=body.validated_data["note"])
         return Response(s.PeriodClosureResponse(closure).data)
 
@@ -346,7 +372,8 @@ class PeriodReopenView(APIView):
 
     @extend_schema(tags=TAGS, summary="Reopen a closed period (director only, reason required, audited)",
                    request=s.PeriodReopenRequest, responses={200: s.PeriodReopeningResponse, 400: OpenApiResponse(),
-                                                             403: OpenApiResponse(), 409: OpenApiResponse()},
+                                                             403: OpenApiResponse(), 404: OpenApiResponse(),
+                                                             409: OpenApiResponse()},
                    examples=[OpenApiExample("Request", request_only=True,
                                             value={"reason": "Corrección de notas de recuperación"}),
                              OpenApiExample("Reopened", response_only=True, value={
@@ -355,7 +382,8 @@ class PeriodReopenView(APIView):
     def post(self, request, period_id: int):
         body = s.PeriodReopenRequest(data=request.data)
         body.is_valid(raise_exception=True)
-        reopening = services.period_reopen(actor=principal_of(request.user), period_id=period_id,
+        reopening = services.period_reopen(scope=request_scope(request), actor=principal_of(request.user),
+                                           period_id=period_id,
                                            reason=body.validated_data["reason"])
         return Response(s.PeriodReopeningResponse(reopening).data)
 
@@ -376,6 +404,7 @@ class CompetencyEvaluationView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         evaluation = services.competency_evaluate(
-            actor=principal_of(request.user), student_id=data["studentId"], course_id=data["courseId"],
-            period_id=data["periodId"], competency=data["competency"], level=data["level"], comment=data["comment"])
+            scope=request_scope(request), actor=principal_of(request.user), student_id=data["studentId"],
+            course_id=data["courseId"], period_id=data["periodId"], competency=data["competency"], level=data["level"],
+            comment=data["comment"])
         return Response(s.CompetencyEvaluationResponse(evaluation).data)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.academic import contracts as academic_contracts
 from apps.auth import contracts as auth_contracts
 from apps.institution import contracts as institution_contracts
-from tests.users.factories import GuardianLinkFactory, StaffFactory, StudentFactory, TeacherFactory
+from tests.attendance.people import GuardianLinkFactory, StaffFactory, StudentFactory, TeacherFactory
 
 
 def school_days_before(today: date, count: int) -> list[date]:
@@ -38,6 +38,7 @@ class School:
     teacher_sections: dict[int, set[int]] = field(default_factory=dict)
     holidays: set[date] = field(default_factory=set)
     periods: list[object] = field(default_factory=list)
+    enrollments: dict[int, object] = field(default_factory=dict)
     consecutive_absences: int = 3
     absence_rate_percent: float = 30.0
 
@@ -50,6 +51,15 @@ class School:
         self.rosters[section_id] = list(student_ids)
         if teacher_id is not None:
             self.teacher_sections.setdefault(teacher_id, set()).add(section_id)
+
+    def add_enrollment(self, enrollment_id: int, student_id: int, section_id: int) -> None:
+        today = timezone.localdate()
+        section = self.sections[section_id]
+        self.enrollments[enrollment_id] = academic_contracts.EnrollmentDTO(
+            id=enrollment_id, code=f"ENR-{today.year}-{enrollment_id:06d}", student_id=student_id,
+            section_id=section_id, section_code=section.code, academic_year_id=1, year=today.year,
+            institution_id=section.institution_id, enrollment_type="NEW", previous_institution=None,
+            enrollment_date=today, status="ACTIVE", seat_assigned=True, start_date=today, end_date=None, saga_id=None)
 
     def sections_of(self, student_id: int) -> list[int]:
         return [sid for sid, roster in self.rosters.items() if student_id in roster]
@@ -70,21 +80,23 @@ def school(monkeypatch) -> School:
                                         start_date=today - timedelta(days=100), end_date=today + timedelta(days=30),
                                         institution_id=school.institution_id, calendar_year_id=1),
     ]
+    # The fakes accept a `scope` those contracts may take.
     patches = {
-        (academic_contracts, "get_section"): lambda *, section_id: school.sections.get(section_id),
+        (academic_contracts, "get_enrollment"): lambda *, enrollment_id, **_: school.enrollments.get(enrollment_id),
+        (academic_contracts, "get_section"): lambda *, section_id, **_: school.sections.get(section_id),
         (academic_contracts, "section_student_ids"):
-            lambda *, section_id, on=None: list(school.rosters.get(section_id, [])),
+            lambda *, section_id, on=None, **_: list(school.rosters.get(section_id, [])),
         (academic_contracts, "student_section_on"):
-            lambda *, student_id, on: next(iter(school.sections_of(student_id)), None),
-        (institution_contracts, "is_school_day"): lambda *, institution_id, day: day.weekday() < 5
+            lambda *, student_id, on, **_: next(iter(school.sections_of(student_id)), None),
+        (institution_contracts, "is_school_day"): lambda *, institution_id, day, **_: day.weekday() < 5
             and day not in school.holidays,
-        (institution_contracts, "attendance_alert_rules"): lambda *, institution_id:
+        (institution_contracts, "attendance_alert_rules"): lambda *, institution_id, **_:
             institution_contracts.AttendanceAlertRulesDTO(consecutive_absences=school.consecutive_absences,
                                                           absence_rate_percent=school.absence_rate_percent),
-        (institution_contracts, "current_period"): lambda *, institution_id, on=None: school.period_on(on or today),
-        (institution_contracts, "get_period"): lambda *, period_id: next(
+        (institution_contracts, "current_period"): lambda *, institution_id, on=None, **_: school.period_on(on or today),
+        (institution_contracts, "get_period"): lambda *, period_id, **_: next(
             (p for p in school.periods if p.id == period_id), None),
-        (institution_contracts, "periods_of_year"): lambda *, institution_id, year: list(school.periods),
+        (institution_contracts, "periods_of_year"): lambda *, institution_id, year, **_: list(school.periods),
     }
     for (module, name), fake in patches.items():
         monkeypatch.setattr(module, name, fake)

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from apps.attendance import services
 from apps.attendance.models import AttendanceRecord, Justification
+from common.tenancy import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +20,9 @@ def admin_client_logged(client, django_user_model):
 
 def test_admin_pages_and_approve_action(admin_client_logged, section, students, days, guardian_link):
     kid = students[0].pk
-    services.attendance_mark_section(section_id=section, day=days[0], marked_by_id=None,
+    services.attendance_mark_section(scope=SYSTEM, section_id=section, day=days[0], marked_by_id=None,
                                      exceptions=[services.ExceptionRow(student_id=kid, status="ABSENT")])
-    justification = services.justification_submit(guardian_id=guardian_link.guardian_id, student_id=kid,
+    justification = services.justification_submit(scope=SYSTEM, guardian_id=guardian_link.guardian_id, student_id=kid,
                                                   start_date=days[0], end_date=days[0], reason="Fiebre")
     for name in ("attendancerecord", "justification", "patternalert", "studentattendanceprofile"):
         response = admin_client_logged.get(reverse(f"admin:attendance_{name}_changelist"))

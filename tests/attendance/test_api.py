@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from apps.attendance import services
 from apps.attendance.models import AttendanceRecord, Justification, PatternAlert
-from tests.users.factories import GuardianFactory, PsychologistFactory, StudentFactory
+from common.tenancy import SYSTEM
+from tests.attendance.people import GuardianFactory, PsychologistFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def body(section, day, *exceptions, session=None):
 
 def seed_marks(section, students, days):
     for index, day in enumerate(days[:3]):
-        services.attendance_mark_section(section_id=section, day=day, marked_by_id=None, exceptions=[
+        services.attendance_mark_section(scope=SYSTEM, section_id=section, day=day, marked_by_id=None, exceptions=[
             services.ExceptionRow(student_id=students[index].pk, status="ABSENT")])
 
 
@@ -157,7 +158,7 @@ def test_summary_counts_rates_and_streaks(client_for, director, school, section,
     kid = students[0].pk
     for day, status in zip(days[:6], ["PRESENT", "ABSENT", "ABSENT", "LATE", "ABSENT", "ABSENT"], strict=True):
         rows = [] if status == "PRESENT" else [services.ExceptionRow(student_id=kid, status=status)]
-        services.attendance_mark_section(section_id=section, day=day, marked_by_id=None, exceptions=rows)
+        services.attendance_mark_section(scope=SYSTEM, section_id=section, day=day, marked_by_id=None, exceptions=rows)
 
     response = client_for(director).get(reverse("attendance:student-summary", args=[kid]))
 
@@ -205,7 +206,7 @@ def test_records_list_scope_and_filters(client_for, director, teacher, other_tea
 def test_lists_run_bounded_queries(client_for, director, section, students, days, guardian_link,
                                    django_assert_max_num_queries, page_size):
     seed_marks(section, students, days)
-    services.justification_submit(guardian_id=guardian_link.guardian_id, student_id=students[0].pk,
+    services.justification_submit(scope=SYSTEM, guardian_id=guardian_link.guardian_id, student_id=students[0].pk,
                                   start_date=days[0], end_date=days[0], reason="x")
     client = client_for(director)
     for name in ("attendance:records", "attendance:justifications", "attendance:alerts"):
@@ -258,7 +259,7 @@ def test_justification_submit_permissions(client_for, director, teacher, section
 
 def test_reject_over_http_and_reviewers(client_for, auxiliary, teacher, section, students, days, guardian_link):
     seed_marks(section, students, days)
-    justification = services.justification_submit(guardian_id=guardian_link.guardian_id, student_id=students[0].pk,
+    justification = services.justification_submit(scope=SYSTEM, guardian_id=guardian_link.guardian_id, student_id=students[0].pk,
                                                   start_date=days[0], end_date=days[0], reason="x")
     reject = reverse("attendance:justification-reject", args=[justification.pk])
     assert client_for(teacher).post(reject, {"note": "no"}, format="json").status_code == 403
@@ -271,7 +272,7 @@ def test_reject_over_http_and_reviewers(client_for, auxiliary, teacher, section,
 
 def test_justification_list_filters(client_for, director, section, students, days, guardian_link):
     seed_marks(section, students, days)
-    services.justification_submit(guardian_id=guardian_link.guardian_id, student_id=students[0].pk,
+    services.justification_submit(scope=SYSTEM, guardian_id=guardian_link.guardian_id, student_id=students[0].pk,
                                   start_date=days[0], end_date=days[0], reason="x")
     url = reverse("attendance:justifications")
     assert client_for(director).get(url, {"status": "PENDING"}).json()["count"] == 1
@@ -287,7 +288,7 @@ def test_justification_list_filters(client_for, director, section, students, day
 def test_alerts_list_scope(client_for, director, other_teacher, school, section, students, days, guardian_link):
     school.absence_rate_percent = 0
     for day in days[:3]:
-        services.attendance_mark_section(section_id=section, day=day, marked_by_id=None, exceptions=[
+        services.attendance_mark_section(scope=SYSTEM, section_id=section, day=day, marked_by_id=None, exceptions=[
             services.ExceptionRow(student_id=students[0].pk, status="ABSENT")])
     assert PatternAlert.objects.count() == 1
     url = reverse("attendance:alerts")

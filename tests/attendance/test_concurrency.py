@@ -7,6 +7,7 @@ from django.db import connections
 
 from apps.attendance import services
 from apps.attendance.models import AttendanceRecord
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 
 
@@ -18,7 +19,7 @@ def test_concurrent_markings_of_one_section_day_emit_each_absence_once(section, 
     def mark() -> None:
         try:
             barrier.wait()
-            services.attendance_mark_section(section_id=section, day=days[-1], marked_by_id=None, exceptions=[
+            services.attendance_mark_section(scope=SYSTEM, section_id=section, day=days[-1], marked_by_id=None, exceptions=[
                 services.ExceptionRow(student_id=students[0].pk, status="ABSENT")])
         except BaseException as exc:  # reported below
             errors.append(exc)

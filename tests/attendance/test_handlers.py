@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.attendance import contracts, services
 from apps.attendance.models import AttendanceRecord, StudentAttendanceProfile
+from common.tenancy import SYSTEM
 from events import publish
 from events.tasks import deliver_event
 from tests.academic.factories import AcademicYearFactory, EnrollmentFactory, SectionFactory
@@ -40,7 +41,7 @@ def test_student_enrolled_initializes_attendance_once(django_capture_on_commit_c
 
 
 def test_handler_after_saga_step_changes_nothing(django_capture_on_commit_callbacks):
-    assert contracts.initialize_attendance(enrollment_id=42, student_id=502, section_id=8) is True
+    assert contracts.initialize_attendance(scope=SYSTEM, enrollment_id=42, student_id=502, section_id=8) is True
     with django_capture_on_commit_callbacks(execute=False):
         envelope = enrolled_event(42, 502, 8)
 
@@ -57,11 +58,11 @@ def test_marking_a_real_section_through_the_real_contracts():
     kids = StudentFactory.create_batch(3)
     enrollments = [EnrollmentFactory(section=section, student_id=kid.pk) for kid in kids]
     for enrollment in enrollments:
-        contracts.initialize_attendance(enrollment_id=enrollment.pk, student_id=enrollment.student_id,
+        contracts.initialize_attendance(scope=SYSTEM, enrollment_id=enrollment.pk, student_id=enrollment.student_id,
                                         section_id=section.pk)
     day = school_days_before(today, 1)[0]
 
-    result = services.attendance_mark_section(section_id=section.pk, day=day, marked_by_id=None, exceptions=[
+    result = services.attendance_mark_section(scope=SYSTEM, section_id=section.pk, day=day, marked_by_id=None, exceptions=[
         services.ExceptionRow(student_id=kids[0].pk, status="ABSENT")])
 
     assert (result.total, result.absent, result.present) == (3, 1, 2)

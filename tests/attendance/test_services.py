@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.attendance import services
 from apps.attendance.models import AttendanceRecord, Justification, PatternAlert, StudentAttendanceProfile
 from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ ABSENT, LATE, EXCUSED = "ABSENT", "LATE", "EXCUSED"
 
 def mark(section_id, day, *rows, session=None, by=None):
     return services.attendance_mark_section(
-        section_id=section_id, day=day, session_number=session, marked_by_id=by,
+        scope=SYSTEM, section_id=section_id, day=day, session_number=session, marked_by_id=by,
         exceptions=[services.ExceptionRow(student_id=s, status=st, arrival_time=t) for s, st, t in
                     [((*r, None))[:3] for r in rows]])
 
@@ -112,7 +113,7 @@ def test_unknown_section_and_empty_roster(school, days):
 
 
 def test_enrollment_profile_links_records(section, students, days):
-    services.attendance_initialize(enrollment_id=77, student_id=students[0].pk, section_id=section)
+    services.attendance_initialize(scope=SYSTEM, enrollment_id=77, student_id=students[0].pk, section_id=section)
 
     mark(section, days[-1])
 
@@ -211,11 +212,11 @@ def test_guardian_submits_and_staff_approves(section, students, days, guardian_l
     mark(section, days[2], (kid, ABSENT))
 
     justification = services.justification_submit(
-        guardian_id=guardian_link.guardian_id, student_id=kid, start_date=days[0], end_date=days[2],
+        scope=SYSTEM, guardian_id=guardian_link.guardian_id, student_id=kid, start_date=days[0], end_date=days[2],
         reason="Fiebre", attachment_reference="https://docs.example/cert.pdf")
     assert justification.status == "PENDING" and justification.section_id == section
 
-    approved = services.justification_approve(justification_id=justification.pk, reviewer_id=director.pk, note="OK")
+    approved = services.justification_approve(scope=SYSTEM, justification_id=justification.pk, reviewer_id=director.pk, note="OK")
 
     statuses = dict(AttendanceRecord.objects.filter(student_id=kid).values_list("date", "status"))
     assert statuses == {days[0]: EXCUSED, days[1]: LATE, days[2]: EXCUSED}
@@ -224,18 +225,18 @@ def test_guardian_submits_and_staff_approves(section, students, days, guardian_l
     [event] = events_of("absence.justified")
     assert event["justificationId"] == justification.pk and len(event["attendanceIds"]) == 2
     with pytest.raises(Conflict):
-        services.justification_reject(justification_id=justification.pk, reviewer_id=director.pk, note="no")
+        services.justification_reject(scope=SYSTEM, justification_id=justification.pk, reviewer_id=director.pk, note="no")
 
 
 def test_reject_needs_a_note_and_keeps_absences(section, students, days, guardian_link, director):
     kid = students[0].pk
     mark(section, days[0], (kid, ABSENT))
-    justification = services.justification_submit(guardian_id=guardian_link.guardian_id, student_id=kid,
+    justification = services.justification_submit(scope=SYSTEM, guardian_id=guardian_link.guardian_id, student_id=kid,
                                                   start_date=days[0], end_date=days[0], reason="Viaje")
     with pytest.raises(ValidationFailed):
-        services.justification_reject(justification_id=justification.pk, reviewer_id=director.pk, note=" ")
+        services.justification_reject(scope=SYSTEM, justification_id=justification.pk, reviewer_id=director.pk, note=" ")
 
-    rejected = services.justification_reject(justification_id=justification.pk, reviewer_id=director.pk,
+    rejected = services.justification_reject(scope=SYSTEM, justification_id=justification.pk, reviewer_id=director.pk,
                                              note="Sin sustento")
 
     assert rejected.status == "REJECTED"
@@ -246,7 +247,7 @@ def test_reject_needs_a_note_and_keeps_absences(section, students, days, guardia
 def test_guardian_cannot_justify_another_child(section, students, days, guardian_link):
     mark(section, days[0], (students[1].pk, ABSENT))
     with pytest.raises(PermissionDenied):
-        services.justification_submit(guardian_id=guardian_link.guardian_id, student_id=students[1].pk,
+        services.justification_submit(scope=SYSTEM, guardian_id=guardian_link.guardian_id, student_id=students[1].pk,
                                       start_date=days[0], end_date=days[0], reason="x")
     assert not Justification.objects.exists()
 
@@ -254,16 +255,16 @@ def test_guardian_cannot_justify_another_child(section, students, days, guardian
 def test_justification_input_rules(section, students, days, guardian_link):
     kid, guardian = students[0].pk, guardian_link.guardian_id
     with pytest.raises(BusinessRuleViolation):  # nothing to justify
-        services.justification_submit(guardian_id=guardian, student_id=kid, start_date=days[0], end_date=days[1],
+        services.justification_submit(scope=SYSTEM, guardian_id=guardian, student_id=kid, start_date=days[0], end_date=days[1],
                                       reason="x")
     mark(section, days[0], (kid, ABSENT))
     with pytest.raises(ValidationFailed):
-        services.justification_submit(guardian_id=guardian, student_id=kid, start_date=days[1], end_date=days[0],
+        services.justification_submit(scope=SYSTEM, guardian_id=guardian, student_id=kid, start_date=days[1], end_date=days[0],
                                       reason="x")
-    services.justification_submit(guardian_id=guardian, student_id=kid, start_date=days[0], end_date=days[0],
+    services.justification_submit(scope=SYSTEM, guardian_id=guardian, student_id=kid, start_date=days[0], end_date=days[0],
                                   reason="x")
     with pytest.raises(Conflict):  # overlapping pending one
-        services.justification_submit(guardian_id=guardian, student_id=kid, start_date=days[0], end_date=days[1],
+        services.justification_submit(scope=SYSTEM, guardian_id=guardian, student_id=kid, start_date=days[0], end_date=days[1],
                                       reason="y")
     assert Justification.objects.count() == 1
 
@@ -274,16 +275,16 @@ def test_justification_input_rules(section, students, days, guardian_link):
 def test_initialize_is_idempotent_and_delete_compensates(section, students, days):
     from apps.attendance import contracts
 
-    assert contracts.initialize_attendance(enrollment_id=5, student_id=students[0].pk, section_id=section) is True
-    assert contracts.initialize_attendance(enrollment_id=5, student_id=students[0].pk, section_id=section) is False
+    assert contracts.initialize_attendance(scope=SYSTEM, enrollment_id=5, student_id=students[0].pk, section_id=section) is True
+    assert contracts.initialize_attendance(scope=SYSTEM, enrollment_id=5, student_id=students[0].pk, section_id=section) is False
     assert StudentAttendanceProfile.objects.count() == 1
-    assert contracts.has_attendance_record(enrollment_id=5)
+    assert contracts.has_attendance_record(scope=SYSTEM, enrollment_id=5)
     mark(section, days[0], (students[0].pk, ABSENT))
     mark(section, days[1])
 
-    assert contracts.delete_attendance_records(enrollment_id=5) == 3  # two records + the profile
+    assert contracts.delete_attendance_records(scope=SYSTEM, enrollment_id=5) == 3  # two records + the profile
 
-    assert not contracts.has_attendance_record(enrollment_id=5)
+    assert not contracts.has_attendance_record(scope=SYSTEM, enrollment_id=5)
     assert not AttendanceRecord.objects.filter(student_id=students[0].pk).exists()
     assert AttendanceRecord.objects.count() == 8  # the other students' records stay
-    assert contracts.delete_attendance_records(enrollment_id=5) == 0
+    assert contracts.delete_attendance_records(scope=SYSTEM, enrollment_id=5) == 0

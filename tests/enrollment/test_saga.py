@@ -13,6 +13,7 @@ from apps.academic import services as academic_services
 from apps.attendance import contracts as attendance
 from apps.enrollment.sagas import STUDENT_ENROLLMENT, StudentEnrollmentSaga
 from apps.grades import contracts as grades
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 from events.saga import engine
 from events.saga.models import SagaInstance, SagaStatus, StepStatus
@@ -49,8 +50,8 @@ def assert_fully_enrolled(saga, school):
     enrollment_id = saga.data["enrollment_id"]
     enrollment = academic.get_enrollment(enrollment_id=enrollment_id)
     assert enrollment.status == "ACTIVE" and enrollment.section_id == school.section_id
-    assert grades.grade_record_count(enrollment_id=enrollment_id) == len(school.course_ids) * len(school.period_ids)
-    assert attendance.has_attendance_record(enrollment_id=enrollment_id)
+    assert grades.grade_record_count(scope=SYSTEM, enrollment_id=enrollment_id) == len(school.course_ids) * len(school.period_ids)
+    assert attendance.has_attendance_record(scope=SYSTEM, enrollment_id=enrollment_id)
     assert enrolled_events(enrollment_id).count() == 1
 
 
@@ -59,8 +60,8 @@ def assert_fully_compensated(saga, school, student_id):
     assert academic.active_enrollment(student_id=student_id) is None
     if enrollment_id is not None:
         assert academic.get_enrollment(enrollment_id=enrollment_id) is None
-        assert grades.grade_record_count(enrollment_id=enrollment_id) == 0
-        assert not attendance.has_attendance_record(enrollment_id=enrollment_id)
+        assert grades.grade_record_count(scope=SYSTEM, enrollment_id=enrollment_id) == 0
+        assert not attendance.has_attendance_record(scope=SYSTEM, enrollment_id=enrollment_id)
         assert not enrolled_events(enrollment_id).exists()
     assert student_id not in academic.section_student_ids(section_id=school.section_id)
 

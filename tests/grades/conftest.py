@@ -21,6 +21,7 @@ from apps.academic import contracts as academic
 from apps.auth import contracts as auth
 from apps.grades import services
 from apps.institution import contracts as institution
+from common.tenancy import SYSTEM
 from tests.academic.factories import AcademicYearFactory, CourseFactory, CurriculumEntryFactory, SectionFactory
 from tests.institution.factories import InstitutionFactory, calendar_year
 
@@ -39,6 +40,7 @@ class FakeSchool:
     drop_threshold: Decimal = Decimal("3")
     teacher_pairs: dict = field(default_factory=dict)
     student_sections: dict = field(default_factory=dict)
+    enrollments: dict = field(default_factory=dict)
     calls: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -85,46 +87,62 @@ class FakeSchool:
     def assign_teacher(self, teacher_id: int, section_id: int, course_id: int) -> None:
         self.teacher_pairs.setdefault(teacher_id, set()).add((section_id, course_id))
 
-    def enroll(self, student_id: int, section_id: int) -> int:
+    def add_enrollment(self, student_id: int, section_id: int) -> int:
+        """An enrollment of the student in the section (no grade records yet)."""
         enrollment_id = next(_ids)
+        section = self.sections[section_id]
+        self.enrollments[enrollment_id] = academic.EnrollmentDTO(
+            id=enrollment_id, code=f"ENR-{self.year}-{enrollment_id:06d}", student_id=student_id, section_id=section_id,
+            section_code=section.code, academic_year_id=1, year=self.year, institution_id=section.institution_id,
+            enrollment_type="NEW", previous_institution=None, enrollment_date=date(self.year, 3, 1), status="ACTIVE",
+            seat_assigned=True, start_date=date(self.year, 3, 1), end_date=None, saga_id=None)
         self.student_sections.setdefault(student_id, set()).add(section_id)
-        services.grade_records_initialize(enrollment_id=enrollment_id, student_id=student_id, section_id=section_id)
         return enrollment_id
 
-    # --- the contract functions grades calls ------------------------------------------------------
-    def get_section(self, *, section_id):
+    def enroll(self, student_id: int, section_id: int) -> int:
+        enrollment_id = self.add_enrollment(student_id, section_id)
+        services.grade_records_initialize(scope=SYSTEM, enrollment_id=enrollment_id, student_id=student_id,
+                                          section_id=section_id)
+        return enrollment_id
+
+    # --- the contract functions grades calls (a `scope` those contracts may take is accepted) -------
+    def get_enrollment(self, *, enrollment_id, **_scope):
+        self.calls.append("get_enrollment")
+        return self.enrollments.get(enrollment_id)
+
+    def get_section(self, *, section_id, **_scope):
         self.calls.append("get_section")
         return self.sections.get(section_id)
 
-    def get_sections(self, *, section_ids):
+    def get_sections(self, *, section_ids, **_scope):
         self.calls.append("get_sections")
         return {i: self.sections[i] for i in section_ids if i in self.sections}
 
-    def get_course(self, *, course_id):
+    def get_course(self, *, course_id, **_scope):
         self.calls.append("get_course")
         return self.courses.get(course_id)
 
-    def courses_of_section(self, *, section_id):
+    def courses_of_section(self, *, section_id, **_scope):
         self.calls.append("courses_of_section")
         return [self.courses[c] for c in self.section_courses.get(section_id, [])]
 
-    def get_period(self, *, period_id):
+    def get_period(self, *, period_id, **_scope):
         self.calls.append("get_period")
         return self.periods.get(period_id)
 
-    def periods_of_year(self, *, institution_id, year):
+    def periods_of_year(self, *, institution_id, year, **_scope):
         self.calls.append("periods_of_year")
         return sorted((p for p in self.periods.values() if p.institution_id == institution_id and p.year == year),
                       key=lambda p: p.number)
 
-    def grading_scale(self, *, institution_id, level):
+    def grading_scale(self, *, institution_id, level, **_scope):
         self.calls.append("grading_scale")
         return self.scales[level]
 
-    def performance_alert_rules(self, *, institution_id):
+    def performance_alert_rules(self, *, institution_id, **_scope):
         return institution.PerformanceAlertRulesDTO(drop_threshold=self.drop_threshold)
 
-    def get_institution(self, *, institution_id):
+    def get_institution(self, *, institution_id, **_scope):
         return institution.InstitutionDTO(id=institution_id, code="IE-77", name="I.E. San Martín",
                                           timezone="America/Lima", city="Lima", is_active=True)
 
@@ -132,7 +150,7 @@ class FakeSchool:
 @pytest.fixture
 def school(monkeypatch) -> FakeSchool:
     fake = FakeSchool()
-    for name in ("get_section", "get_sections", "get_course", "courses_of_section"):
+    for name in ("get_section", "get_sections", "get_course", "courses_of_section", "get_enrollment"):
         monkeypatch.setattr(academic, name, getattr(fake, name))
     for name in ("get_period", "periods_of_year", "grading_scale", "performance_alert_rules", "get_institution"):
         monkeypatch.setattr(institution, name, getattr(fake, name))
@@ -148,7 +166,7 @@ def school(monkeypatch) -> FakeSchool:
 def make_plan(course_id: int, period_id: int, components, *, section_id: int | None = None):
     """components: [(name, kind, weight)] → the plan (created as the system)."""
     return services.evaluation_plan_create(
-        actor=None, course_id=course_id, period_id=period_id, section_id=section_id, name="Plan",
+        scope=SYSTEM, actor=None, course_id=course_id, period_id=period_id, section_id=section_id, name="Plan",
         components=[services.ComponentInput(name=n, kind=k, weight=Decimal(str(w))) for n, k, w in components])
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from apps.grades import services
 from apps.grades.models import GradeEntry, GradeHistory
+from common.tenancy import SYSTEM
 from tests.grades.conftest import component_ids, make_plan
 from tests.users.factories import StaffFactory
 
@@ -21,9 +22,9 @@ def graded(school):
     period = school.add_period(1)
     school.enroll(301, section)
     plan = make_plan(course, period, [("Examen", "EXAM", 100)])
-    entry = services.grade_record(actor=None, student_id=301, component_id=component_ids(plan)[0], value="8")
-    services.period_average_calculate(actor=None, student_id=301, course_id=course, period_id=period)
-    services.period_close(actor=None, period_id=period)
+    entry = services.grade_record(scope=SYSTEM, actor=None, student_id=301, component_id=component_ids(plan)[0], value="8")
+    services.period_average_calculate(scope=SYSTEM, actor=None, student_id=301, course_id=course, period_id=period)
+    services.period_close(scope=SYSTEM, actor=None, period_id=period)
     return {"plan": plan, "entry": entry, "period": period, "section": section}
 
 

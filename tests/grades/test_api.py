@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from apps.grades import services
 from apps.grades.models import GradeEntry, GradeHistory, PeriodClosure
 from apps.users.models import UserType
+from common.tenancy import SYSTEM
 from tests.grades.conftest import component_ids, make_plan
-from tests.users.factories import (
+from tests.grades.people import (
     GuardianFactory,
     GuardianLinkFactory,
     PsychologistFactory,
@@ -50,7 +51,7 @@ def people(school):
 
 
 def _record(people, student_index=0, component_index=0, value="14"):
-    return services.grade_record(actor=None, student_id=people["students"][student_index].pk,
+    return services.grade_record(scope=SYSTEM, actor=None, student_id=people["students"][student_index].pk,
                                  component_id=people["components"][component_index], value=value)
 
 
@@ -208,8 +209,8 @@ def _student_with(school, student, *, courses: int, components: int):
     school.enroll(student.pk, section)
     for course, plan in plans.items():
         for component in component_ids(plan):
-            services.grade_record(actor=None, student_id=student.pk, component_id=component, value="13")
-        services.competency_evaluate(actor=None, student_id=student.pk, course_id=course, period_id=period,
+            services.grade_record(scope=SYSTEM, actor=None, student_id=student.pk, component_id=component, value="13")
+        services.competency_evaluate(scope=SYSTEM, actor=None, student_id=student.pk, course_id=course, period_id=period,
                                      competency=f"Competencia {list(plans).index(course)}", level="A")
     return period
 

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from apps.grades import services
 from apps.grades.models import GradeRecord, PerformanceAlert
+from common.tenancy import SYSTEM
 from tests.grades.conftest import component_ids, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +20,8 @@ def test_calculates_the_period_averages_and_alerts_once(school):
     for student in (401, 402, 403):
         school.enroll(student, section)
     exam = component_ids(make_plan(course, period, [("Examen", "EXAM", 100)]))[0]
-    services.grade_record(actor=None, student_id=401, component_id=exam, value="16")
-    services.grade_record(actor=None, student_id=402, component_id=exam, value="7")
+    services.grade_record(scope=SYSTEM, actor=None, student_id=401, component_id=exam, value="16")
+    services.grade_record(scope=SYSTEM, actor=None, student_id=402, component_id=exam, value="7")
     out = StringIO()
     call_command("grades_calculate_averages", "--period", str(period), stdout=out)
     assert out.getvalue().strip() == "2 averages calculated, 1 performance alerts emitted."

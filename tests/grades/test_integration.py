@@ -7,7 +7,7 @@ from apps.auth.contracts import principal_of
 from apps.auth.tokens import issue_pair
 from apps.grades.models import GradeRecord
 from apps.users.models import UserType
-from tests.users.factories import StaffFactory, TeacherFactory
+from tests.grades.people import StaffFactory, TeacherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +47,12 @@ def test_unknown_section_is_404(section, settings):
     assert response.json()["error"]["code"] == "section_not_found"
 
 
-def test_who_may_call(section):
-    body = {"enrollmentId": 72, "studentId": 73, "sectionId": section}
+def test_who_may_call(school, section):
+    enrollment_id = school.add_enrollment(73, section)
+    body = {"enrollmentId": enrollment_id, "studentId": 73, "sectionId": section}
     assert APIClient().post(URL, body, format="json").status_code == 401
     assert APIClient(HTTP_X_SERVICE_TOKEN="wrong").post(URL, body, format="json").status_code == 401
     assert _bearer(TeacherFactory()).post(URL, body, format="json").status_code == 403
-    assert _bearer(TeacherFactory()).delete(f"{URL}/72").status_code == 403
+    assert _bearer(TeacherFactory()).delete(f"{URL}/{enrollment_id}").status_code == 403
     assert not GradeRecord.objects.exists()
     assert _bearer(StaffFactory(user_type=UserType.SECRETARY)).post(URL, body, format="json").status_code == 200

@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from apps.auth.contracts import Principal
+from apps.auth.contracts import Principal, scope_of
 from apps.grades import contracts, services
 from apps.grades.models import GradeEntry, GradeHistory, GradeRecord, PerformanceAlert, PeriodReopening
 from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 from tests.grades.conftest import component_ids, make_plan
 
@@ -45,9 +46,9 @@ def test_initialize_grade_records_creates_one_per_course_and_period_and_is_idemp
     school.add_course(section, "Comunicación")
     for number in (1, 2, 3, 4):
         school.add_period(number)
-    assert contracts.initialize_grade_records(enrollment_id=1, student_id=10, section_id=section) == 8
-    assert contracts.initialize_grade_records(enrollment_id=1, student_id=10, section_id=section) == 0
-    assert contracts.grade_record_count(enrollment_id=1) == 8
+    assert contracts.initialize_grade_records(scope=SYSTEM, enrollment_id=1, student_id=10, section_id=section) == 8
+    assert contracts.initialize_grade_records(scope=SYSTEM, enrollment_id=1, student_id=10, section_id=section) == 0
+    assert contracts.grade_record_count(scope=SYSTEM, enrollment_id=1) == 8
     assert GradeRecord.objects.filter(student_id=10).values("course_id", "period_id").distinct().count() == 8
 
 
@@ -55,9 +56,9 @@ def test_delete_grade_records_compensates(school):
     section = school.add_section()
     school.add_course(section)
     school.add_period(1)
-    contracts.initialize_grade_records(enrollment_id=2, student_id=11, section_id=section)
-    assert contracts.delete_grade_records(enrollment_id=2) == 1
-    assert contracts.grade_record_count(enrollment_id=2) == 0
+    contracts.initialize_grade_records(scope=SYSTEM, enrollment_id=2, student_id=11, section_id=section)
+    assert contracts.delete_grade_records(scope=SYSTEM, enrollment_id=2) == 1
+    assert contracts.grade_record_count(scope=SYSTEM, enrollment_id=2) == 0
 
 
 # --- evaluation plans ---------------------------------------------------------------------------------
@@ -82,22 +83,22 @@ def test_plan_duplicate_is_a_conflict_and_section_plan_overrides_course_wide(ter
     own = make_plan(term["course"], term["p2"], [("Examen final", "EXAM", 100)], section_id=term["section"])
     # the course-wide component no longer applies to this section
     with pytest.raises(BusinessRuleViolation) as exc:
-        services.grade_record(actor=None, student_id=101, component_id=term["components"][0], value="12")
+        services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=term["components"][0], value="12")
     assert exc.value.code == "component_not_in_plan"
-    entry = services.grade_record(actor=None, student_id=101, component_id=component_ids(own)[0], value="12")
+    entry = services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=component_ids(own)[0], value="12")
     assert entry.numeric_value == Decimal("12.00")
 
 
 def test_plan_update_keeps_graded_components_and_refuses_removing_them(term):
     plan = term["plan"]
     first, second, third = term["components"]
-    services.grade_record(actor=None, student_id=101, component_id=first, value="15")
+    services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=first, value="15")
     with pytest.raises(Conflict) as exc:
-        services.evaluation_plan_update(actor=None, plan_id=plan.pk, components=[
+        services.evaluation_plan_update(scope=SYSTEM, actor=None, plan_id=plan.pk, components=[
             services.ComponentInput(id=second, name="Tareas", kind="ASSIGNMENT", weight=Decimal(50)),
             services.ComponentInput(id=third, name="Participación", kind="PARTICIPATION", weight=Decimal(50))])
     assert exc.value.code == "component_has_grades"
-    services.evaluation_plan_update(actor=None, plan_id=plan.pk, components=[
+    services.evaluation_plan_update(scope=SYSTEM, actor=None, plan_id=plan.pk, components=[
         services.ComponentInput(id=first, name="Tareas", kind="EXAM", weight=Decimal(60)),  # renamed onto a freed name
         services.ComponentInput(name="Proyecto", kind="PROJECT", weight=Decimal(40))])
     names = dict(plan.components.values_list("name", "weight"))
@@ -110,7 +111,7 @@ def test_plan_update_keeps_graded_components_and_refuses_removing_them(term):
 
 def test_out_of_scale_grade_is_refused_and_nothing_saved(term):
     with pytest.raises(ValidationFailed) as exc:
-        services.grade_record(actor=None, student_id=101, component_id=term["components"][0], value="20.5")
+        services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=term["components"][0], value="20.5")
     assert exc.value.code == "out_of_scale"
     assert "value" in exc.value.details["fields"]
     assert not GradeEntry.objects.exists()
@@ -123,20 +124,20 @@ def test_literal_section_stores_the_letter(school):
     period = school.add_period(1)
     school.enroll(201, section)
     plan = make_plan(course, period, [("Trabajo", "ASSIGNMENT", 100)])
-    entry = services.grade_record(actor=None, student_id=201, component_id=component_ids(plan)[0], value="ad")
+    entry = services.grade_record(scope=SYSTEM, actor=None, student_id=201, component_id=component_ids(plan)[0], value="ad")
     entry.refresh_from_db()
     assert (entry.literal_value, entry.numeric_value) == ("AD", None)
     with pytest.raises(ValidationFailed):
-        services.grade_record(actor=None, student_id=201, component_id=component_ids(plan)[0], value="15")
+        services.grade_record(scope=SYSTEM, actor=None, student_id=201, component_id=component_ids(plan)[0], value="15")
 
 
 def test_update_requires_a_reason_and_keeps_history(term):
-    entry = services.grade_record(actor=None, student_id=101, component_id=term["components"][0], value="12")
+    entry = services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=term["components"][0], value="12")
     with pytest.raises(ValidationFailed) as exc:
-        services.grade_update(actor=DIRECTOR, entry_id=entry.pk, value="14", reason="  ")
+        services.grade_update(scope=scope_of(DIRECTOR), actor=DIRECTOR, entry_id=entry.pk, value="14", reason="  ")
     assert "reason" in exc.value.details["fields"]
-    services.grade_update(actor=DIRECTOR, entry_id=entry.pk, value="14", reason="Error de digitación")
-    services.grade_update(actor=DIRECTOR, entry_id=entry.pk, value="14.5", reason="Recalificación")
+    services.grade_update(scope=scope_of(DIRECTOR), actor=DIRECTOR, entry_id=entry.pk, value="14", reason="Error de digitación")
+    services.grade_update(scope=scope_of(DIRECTOR), actor=DIRECTOR, entry_id=entry.pk, value="14.5", reason="Recalificación")
     entry.refresh_from_db()
     assert entry.numeric_value == Decimal("14.50")
     history = list(GradeHistory.objects.filter(entry=entry).order_by("id").values_list(
@@ -148,9 +149,9 @@ def test_update_requires_a_reason_and_keeps_history(term):
 
 
 def test_recording_twice_is_a_conflict(term):
-    services.grade_record(actor=None, student_id=101, component_id=term["components"][0], value="12")
+    services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=term["components"][0], value="12")
     with pytest.raises(Conflict) as exc:
-        services.grade_record(actor=None, student_id=101, component_id=term["components"][0], value="13")
+        services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=term["components"][0], value="13")
     assert exc.value.code == "grade_exists"
 
 
@@ -159,9 +160,11 @@ def test_teacher_records_only_for_assigned_section_and_course(term, school):
     other_course = school.add_course(term["section"], "Ciencia")
     school.assign_teacher(teacher.user_id, term["section"], other_course)
     with pytest.raises(PermissionDenied):
-        services.grade_record(actor=teacher, student_id=101, component_id=term["components"][0], value="12")
+        services.grade_record(scope=scope_of(teacher), actor=teacher, student_id=101, component_id=term["components"][0],
+                              value="12")
     school.assign_teacher(teacher.user_id, term["section"], term["course"])
-    assert services.grade_record(actor=teacher, student_id=101, component_id=term["components"][0], value="12")
+    assert services.grade_record(scope=scope_of(teacher), actor=teacher, student_id=101, component_id=term["components"][0],
+                                 value="12")
 
 
 # --- bulk ----------------------------------------------------------------------------------------------
@@ -171,7 +174,7 @@ def test_bulk_with_one_bad_row_changes_nothing_and_reports_the_row(term):
     rows = [services.BulkRow(101, "15"), services.BulkRow(102, "25"), services.BulkRow(999, "10"),
             services.BulkRow(101, "11")]
     with pytest.raises(ValidationFailed) as exc:
-        services.grades_record_bulk(actor=None, component_id=term["components"][0], section_id=term["section"],
+        services.grades_record_bulk(scope=SYSTEM, actor=None, component_id=term["components"][0], section_id=term["section"],
                                     rows=rows)
     assert exc.value.code == "invalid_rows"
     reported = {(r["row"], r["studentId"]) for r in exc.value.details["rows"]}
@@ -183,15 +186,15 @@ def test_bulk_with_one_bad_row_changes_nothing_and_reports_the_row(term):
 
 def test_bulk_records_the_section_and_changes_existing_only_with_a_reason(term):
     component = term["components"][0]
-    result = services.grades_record_bulk(actor=None, component_id=component, section_id=term["section"], rows=[
+    result = services.grades_record_bulk(scope=SYSTEM, actor=None, component_id=component, section_id=term["section"], rows=[
         services.BulkRow(101, "15"), services.BulkRow(102, 12.5), services.BulkRow(103, "8")])
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
     assert len(_events("grade.recorded")) == 3
     with pytest.raises(ValidationFailed) as exc:
-        services.grades_record_bulk(actor=None, component_id=component, section_id=term["section"], rows=[
+        services.grades_record_bulk(scope=SYSTEM, actor=None, component_id=component, section_id=term["section"], rows=[
             services.BulkRow(101, "15"), services.BulkRow(102, "13")])
     assert exc.value.details["rows"][0]["studentId"] == 102
-    result = services.grades_record_bulk(actor=None, component_id=component, section_id=term["section"], rows=[
+    result = services.grades_record_bulk(scope=SYSTEM, actor=None, component_id=component, section_id=term["section"], rows=[
         services.BulkRow(101, "15"), services.BulkRow(102, "13")], reason="Revisión")
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     assert GradeEntry.objects.get(record__student_id=102).numeric_value == Decimal("13.00")
@@ -200,7 +203,7 @@ def test_bulk_records_the_section_and_changes_existing_only_with_a_reason(term):
 
 def test_bulk_respects_teacher_scope(term):
     with pytest.raises(PermissionDenied):
-        services.grades_record_bulk(actor=term["teacher"], component_id=term["components"][0],
+        services.grades_record_bulk(scope=scope_of(term["teacher"]), actor=term["teacher"], component_id=term["components"][0],
                                     section_id=term["section"], rows=[services.BulkRow(101, "15")])
 
 
@@ -208,31 +211,31 @@ def test_bulk_respects_teacher_scope(term):
 
 
 def test_closed_period_freezes_grades_until_a_director_reopens(term):
-    entry = services.grade_record(actor=None, student_id=101, component_id=term["components"][0], value="12")
-    services.period_close(actor=ADMIN, period_id=term["p2"])
+    entry = services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=term["components"][0], value="12")
+    services.period_close(scope=scope_of(ADMIN), actor=ADMIN, period_id=term["p2"])
     with pytest.raises(Conflict) as exc:
-        services.grade_update(actor=DIRECTOR, entry_id=entry.pk, value="13", reason="x")
+        services.grade_update(scope=scope_of(DIRECTOR), actor=DIRECTOR, entry_id=entry.pk, value="13", reason="x")
     assert exc.value.code == "period_closed"
     with pytest.raises(Conflict):
-        services.grade_record(actor=None, student_id=102, component_id=term["components"][0], value="12")
+        services.grade_record(scope=SYSTEM, actor=None, student_id=102, component_id=term["components"][0], value="12")
     with pytest.raises(Conflict):
-        services.grades_record_bulk(actor=None, component_id=term["components"][0], section_id=term["section"],
+        services.grades_record_bulk(scope=SYSTEM, actor=None, component_id=term["components"][0], section_id=term["section"],
                                     rows=[services.BulkRow(103, "12")])
     with pytest.raises(PermissionDenied):
-        services.period_reopen(actor=ADMIN, period_id=term["p2"], reason="x")
+        services.period_reopen(scope=scope_of(ADMIN), actor=ADMIN, period_id=term["p2"], reason="x")
     with pytest.raises(ValidationFailed):
-        services.period_reopen(actor=DIRECTOR, period_id=term["p2"], reason="")
-    services.period_reopen(actor=DIRECTOR, period_id=term["p2"], reason="Recuperación")
+        services.period_reopen(scope=scope_of(DIRECTOR), actor=DIRECTOR, period_id=term["p2"], reason="")
+    services.period_reopen(scope=scope_of(DIRECTOR), actor=DIRECTOR, period_id=term["p2"], reason="Recuperación")
     assert PeriodReopening.objects.get().reason == "Recuperación"
-    services.grade_update(actor=DIRECTOR, entry_id=entry.pk, value="13", reason="Recuperación")
+    services.grade_update(scope=scope_of(DIRECTOR), actor=DIRECTOR, entry_id=entry.pk, value="13", reason="Recuperación")
     with pytest.raises(Conflict) as exc:
-        services.period_reopen(actor=DIRECTOR, period_id=term["p2"], reason="again")
+        services.period_reopen(scope=scope_of(DIRECTOR), actor=DIRECTOR, period_id=term["p2"], reason="again")
     assert exc.value.code == "period_not_closed"
 
 
 def test_teacher_may_not_close_a_period(term):
     with pytest.raises(PermissionDenied):
-        services.period_close(actor=term["teacher"], period_id=term["p2"])
+        services.period_close(scope=scope_of(term["teacher"]), actor=term["teacher"], period_id=term["p2"])
 
 
 # --- averages and alerts ---------------------------------------------------------------------------------
@@ -241,12 +244,12 @@ def test_teacher_may_not_close_a_period(term):
 def _grade(term, student, values, period_key="p2", plan=None):
     ids = component_ids(plan) if plan else term["components"]
     for component, value in zip(ids, values, strict=False):
-        services.grade_record(actor=None, student_id=student, component_id=component, value=value)
+        services.grade_record(scope=SYSTEM, actor=None, student_id=student, component_id=component, value=value)
 
 
 def test_average_is_weighted_rounded_and_emitted(term):
     _grade(term, 101, ["15", "12", "9"])  # 6 + 4.2 + 2.25 = 12.45 → 12
-    outcome = services.period_average_calculate(actor=None, student_id=101, course_id=term["course"],
+    outcome = services.period_average_calculate(scope=SYSTEM, actor=None, student_id=101, course_id=term["course"],
                                                 period_id=term["p2"])
     assert (outcome.result.average, outcome.result.raw_average, outcome.result.passed) == ("12", Decimal("12.4500"),
                                                                                             True)
@@ -262,8 +265,10 @@ def test_average_is_weighted_rounded_and_emitted(term):
 
 def test_below_pass_mark_alerts_once(term):
     _grade(term, 102, ["10", "10", "11"])  # 4 + 3.5 + 2.75 = 10.25 → 10 < 11
-    first = services.period_average_calculate(actor=None, student_id=102, course_id=term["course"], period_id=term["p2"])
-    again = services.period_average_calculate(actor=None, student_id=102, course_id=term["course"], period_id=term["p2"])
+    first = services.period_average_calculate(scope=SYSTEM, actor=None, student_id=102, course_id=term["course"],
+                                              period_id=term["p2"])
+    again = services.period_average_calculate(scope=SYSTEM, actor=None, student_id=102, course_id=term["course"],
+                                              period_id=term["p2"])
     assert first.alerts == ("BELOW_PASS_MARK",)
     assert again.alerts == ()
     (alert,) = _events("student.performance.alert")
@@ -274,7 +279,8 @@ def test_below_pass_mark_alerts_once(term):
 
 def test_exactly_the_pass_mark_does_not_alert(term):
     _grade(term, 103, ["10", "11", "12"])  # 4 + 3.85 + 3 = 10.85 → 11: passes
-    outcome = services.period_average_calculate(actor=None, student_id=103, course_id=term["course"], period_id=term["p2"])
+    outcome = services.period_average_calculate(scope=SYSTEM, actor=None, student_id=103, course_id=term["course"],
+                                                period_id=term["p2"])
     assert (outcome.result.average, outcome.result.passed, outcome.alerts) == ("11", True, ())
 
 
@@ -285,9 +291,9 @@ def test_exactly_the_pass_mark_does_not_alert(term):
 ])
 def test_drop_from_previous_period_alerts_at_the_threshold(term, previous, current, alerts):
     plan1 = make_plan(term["course"], term["p1"], [("Examen", "EXAM", 100)])
-    services.grade_record(actor=None, student_id=101, component_id=component_ids(plan1)[0], value=previous)
+    services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=component_ids(plan1)[0], value=previous)
     _grade(term, 101, [current, current, current])
-    outcome = services.period_average_calculate(actor=None, student_id=101, course_id=term["course"],
+    outcome = services.period_average_calculate(scope=SYSTEM, actor=None, student_id=101, course_id=term["course"],
                                                 period_id=term["p2"])
     assert outcome.alerts == alerts
     payloads = _events("student.performance.alert")
@@ -295,13 +301,14 @@ def test_drop_from_previous_period_alerts_at_the_threshold(term, previous, curre
     if alerts:
         assert (payloads[0]["reason"], payloads[0]["previousAverage"], payloads[0]["average"]) == ("DROP", previous,
                                                                                                    current)
-    services.period_average_calculate(actor=None, student_id=101, course_id=term["course"], period_id=term["p2"])
+    services.period_average_calculate(scope=SYSTEM, actor=None, student_id=101, course_id=term["course"], period_id=term["p2"])
     assert len(_events("student.performance.alert")) == len(alerts)
 
 
 def test_no_grades_cannot_be_averaged(term):
     with pytest.raises(BusinessRuleViolation) as exc:
-        services.period_average_calculate(actor=None, student_id=101, course_id=term["course"], period_id=term["p2"])
+        services.period_average_calculate(scope=SYSTEM, actor=None, student_id=101, course_id=term["course"],
+                                          period_id=term["p2"])
     assert exc.value.code == "no_grades"
 
 
@@ -309,16 +316,16 @@ def test_no_grades_cannot_be_averaged(term):
 
 
 def test_competency_evaluation_upserts_and_emits(term):
-    services.competency_evaluate(actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
+    services.competency_evaluate(scope=SYSTEM, actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
                                  competency="Resuelve problemas de cantidad", level="B")
-    services.competency_evaluate(actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
+    services.competency_evaluate(scope=SYSTEM, actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
                                  competency="Resuelve problemas de cantidad", level="A")
     assert [e["level"] for e in _events("competency.evaluated")] == ["B", "A"]
     with pytest.raises(ValidationFailed):
-        services.competency_evaluate(actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
+        services.competency_evaluate(scope=SYSTEM, actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
                                      competency="Not a competency", level="A")
     with pytest.raises(ValidationFailed):
-        services.competency_evaluate(actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
+        services.competency_evaluate(scope=SYSTEM, actor=None, student_id=101, course_id=term["course"], period_id=term["p2"],
                                      competency="Resuelve problemas de cantidad", level="E")
 
 
@@ -327,9 +334,9 @@ def test_report_shows_the_latest_stay_after_a_transfer(term, school):
 
     new_section = school.add_section(name="3B")
     school.section_courses[new_section] = [term["course"]]
-    services.grade_record(actor=None, student_id=101, component_id=term["components"][0], value="12")
+    services.grade_record(scope=SYSTEM, actor=None, student_id=101, component_id=term["components"][0], value="12")
     school.enroll(101, new_section)
-    report = selectors.student_period_report(student_id=101, period_id=term["p2"])
+    report = selectors.student_period_report(scope=SYSTEM, student_id=101, period_id=term["p2"])
     assert [(c.course_id, c.section_id) for c in report.courses] == [(term["course"], new_section)]
     assert report.courses[0].components[0].value is None  # grades of the new stay start empty
 
@@ -337,8 +344,8 @@ def test_report_shows_the_latest_stay_after_a_transfer(term, school):
 def test_another_institutions_director_cannot_see_the_period(term):
     outsider = Principal(user_id=9100, user_type="DIRECTOR", institution_id=78)
     with pytest.raises(NotFound):
-        services.period_close(actor=outsider, period_id=term["p2"])
-    closure = services.period_close(actor=DIRECTOR, period_id=term["p2"])
+        services.period_close(scope=scope_of(outsider), actor=outsider, period_id=term["p2"])
+    closure = services.period_close(scope=scope_of(DIRECTOR), actor=DIRECTOR, period_id=term["p2"])
     assert closure.institution_id == 77
     with pytest.raises(NotFound):
-        services.period_reopen(actor=outsider, period_id=term["p2"], reason="x")
+        services.period_reopen(scope=scope_of(outsider), actor=outsider, period_id=term["p2"], reason="x")

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from apps.enrollment import services as enrollment
+from common.tenancy import SYSTEM
 from tests.enrollment.conftest import YEAR, build_school
 from tests.users.factories import StaffFactory
 
@@ -67,7 +68,7 @@ def test_a_directors_attendance_lists_hold_their_own_school_only(two_schools, cl
     while day.weekday() >= 5:
         day -= timezone.timedelta(days=1)
     for school, student in ((school_a, student_a), (school_b, student_b)):
-        attendance.attendance_mark_section(section_id=school.section_id, day=day, marked_by_id=None, exceptions=[
+        attendance.attendance_mark_section(scope=SYSTEM, section_id=school.section_id, day=day, marked_by_id=None, exceptions=[
             attendance.ExceptionRow(student_id=student.pk, status="ABSENT")])
     rows = client_for(director_a).get("/api/v1/attendance/records", {"page_size": 100}).json()["results"]
     assert rows and {row["sectionId"] if "sectionId" in row else row["section_id"] for row in rows} == {school_a.section_id}

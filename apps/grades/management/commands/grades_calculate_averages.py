@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.grades import services
 from apps.grades.models import GradeRecord
 from apps.institution import contracts as institution
+from common.tenancy import SYSTEM
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         done = alerts = 0
         for student_id, course_id in records.order_by("section_id", "course_id", "student_id").values_list(
                 "student_id", "course_id"):
-            outcome = services.period_average_calculate(actor=None, student_id=student_id, course_id=course_id,
+            outcome = services.period_average_calculate(scope=SYSTEM, actor=None, student_id=student_id, course_id=course_id,
                                                         period_id=period)
             done += 1
             alerts += len(outcome.alerts)
