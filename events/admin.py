@@ -2,10 +2,15 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import OperatorAdmin
 from events.models import DeadLetter, InboxDelivery, OutboxEvent
 
+EVENTS_REASON = "The event plumbing of the whole install (every school's events in one table, no school column)."
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(OperatorAdmin):
+    operator_reason = EVENTS_REASON
+
     def has_add_permission(self, request):
         return False
 

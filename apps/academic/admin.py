@@ -10,11 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.academic import services
 from apps.academic.models import AcademicYear, Course, CurriculumEntry, Enrollment, GradeLevel, Section
+from apps.auth.contracts import user_summary
+from common.admin import TenantAdmin, TenantTabularInline
 from common.errors import DomainError
+from common.tenancy import request_scope
 
 
 @admin.register(AcademicYear)
-class AcademicYearAdmin(admin.ModelAdmin):
+class AcademicYearAdmin(TenantAdmin):
     list_display = ["year", "institution_id", "status", "start_date", "end_date"]
     list_filter = ["status", "year"]
     search_fields = ["year"]
@@ -25,7 +28,7 @@ class AcademicYearAdmin(admin.ModelAdmin):
     def start_year(self, request, queryset):
         for year in queryset:
             try:
-                services.academic_year_start(academic_year_id=year.pk)
+                services.academic_year_start(scope=request_scope(request), academic_year_id=year.pk)
                 self.message_user(request, _("Academic year %(year)s started.") % {"year": year.year})
             except DomainError as exc:
                 self.message_user(request, f"{year.year}: {exc.message}", level=messages.ERROR)
@@ -36,7 +39,7 @@ class AcademicYearAdmin(admin.ModelAdmin):
             self.message_user(request, _("Select exactly one academic year."), level=messages.ERROR)
             return None
         source = queryset.get()
-        kwargs = {"institution_id": source.institution_id, "from_year": source.year, "to_year": source.year + 1}
+        kwargs = {"scope": request_scope(request), "institution_id": source.institution_id, "from_year": source.year, "to_year": source.year + 1}
         try:
             if request.POST.get("confirm") == "yes":
                 plan = services.rollover_execute(**kwargs)
@@ -57,7 +60,7 @@ class AcademicYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(GradeLevel)
-class GradeLevelAdmin(admin.ModelAdmin):
+class GradeLevelAdmin(TenantAdmin):
     list_display = ["name", "level", "number", "order", "institution_id"]
     list_filter = ["level", "institution_id"]
     search_fields = ["name"]
@@ -65,7 +68,7 @@ class GradeLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(TenantAdmin):
     list_display = ["code", "name", "area", "grade_level", "hours_per_week", "institution_id"]
     list_filter = ["grade_level__level", "grade_level", "area"]
     search_fields = ["code", "name", "area"]
@@ -73,14 +76,16 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CurriculumEntry)
-class CurriculumEntryAdmin(admin.ModelAdmin):
+class CurriculumEntryAdmin(TenantAdmin):
+    tenant_field = "academic_year__institution_id"
+    tenant_owner_field = None
     list_display = ["academic_year", "course", "created_at"]
     list_filter = ["academic_year__year", "course__grade_level"]
     search_fields = ["course__code", "course__name"]
     list_select_related = ["academic_year", "course"]
 
 
-class RosterInline(admin.TabularInline):
+class RosterInline(TenantTabularInline):
     model = Enrollment
     fields = ["code", "student_id", "status", "start_date", "end_date", "enrollment_type"]
     readonly_fields = fields
@@ -94,7 +99,7 @@ class RosterInline(admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(TenantAdmin):
     list_display = ["code", "name", "grade_level", "academic_year", "capacity", "enrolled", "tutor_id", "campus_id",
                     "shift"]
     list_filter = ["academic_year__year", "grade_level__level", "grade_level", "shift", "campus_id"]
@@ -102,6 +107,7 @@ class SectionAdmin(admin.ModelAdmin):
     list_select_related = ["grade_level", "academic_year"]
     readonly_fields = ["code", "institution_id", "created_at"]
     inlines = [RosterInline]
+    tenant_references = {"tutor_id": lambda user_id: (user_summary(user_id) or {}).get("institution_id")}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -113,7 +119,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(TenantAdmin):
     list_display = ["code", "student_id", "section", "academic_year", "status", "enrollment_type", "start_date",
                     "end_date", "promotion_decision"]
     list_filter = ["academic_year__year", "status", "enrollment_type", "promotion_decision", "section"]

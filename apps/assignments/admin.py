@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -12,8 +13,28 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.assignments import selectors, services
 from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssignment, TeacherWorkload, WorkloadLimit
+from apps.auth.contracts import user_summary
+from common.admin import OperatorAdmin, TenantAdmin, TenantTabularInline
 from common.errors import DomainError
 from common.tenancy import Scope, request_scope
+
+
+def _user_school(user_id: int) -> int | None:
+    return (user_summary(user_id) or {}).get("institution_id")
+
+
+def _section_school(section_id: int) -> int | None:
+    from apps.academic import contracts as academic
+
+    section = academic.get_section(section_id=section_id)
+    return section.institution_id if section else None
+
+
+def _course_school(course_id: int) -> int | None:
+    from apps.academic import contracts as academic
+
+    course = academic.get_course(course_id=course_id)
+    return course.institution_id if course else None
 
 
 def _describe(exc: DomainError) -> str:
@@ -107,7 +128,7 @@ class ServiceAddMixin:
         """Nothing related to save."""
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TenantAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -118,7 +139,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ScheduleBlockInline(admin.TabularInline):
+class ScheduleBlockInline(TenantTabularInline):
     model = ScheduleBlock
     extra = 0
     fields = ("day_of_week", "start_time", "end_time", "room")
@@ -140,6 +161,7 @@ class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
     date_hierarchy = "assigned_at"
     inlines = (ScheduleBlockInline,)
     actions = ("remove_assignments",)
+    tenant_references = {"teacher_id": _user_school, "course_id": _course_school, "section_id": _section_school}
 
     @admin.display(description=_("weekly timetable"))
     def timetable_links(self, obj: TeacherAssignment) -> str:
@@ -178,6 +200,8 @@ class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
         from apps.academic import contracts as academic
 
         section = academic.get_section(section_id=section_id)
+        if section is None or not request_scope(request).allows(section.institution_id):
+            raise Http404  # another school's section is unknown here
         grid = selectors.timetable(scope=request_scope(request), owner="section", owner_id=section_id,
                                    academic_year_id=section.academic_year_id if section else None)
         title = _("Timetable of section %(name)s") % {"name": section.code if section else section_id}
@@ -186,6 +210,8 @@ class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
     def teacher_timetable(self, request, teacher_id: int):
         from apps.users import contracts as users
 
+        if not request_scope(request).allows(_user_school(teacher_id)):
+            raise Http404  # another school's teacher is unknown here
         teacher = users.get_user(user_id=teacher_id)
         year = request.GET.get("academic_year_id")
         grid = selectors.timetable(scope=request_scope(request), owner="teacher", owner_id=teacher_id,
@@ -227,7 +253,19 @@ class ScheduleBlockAdmin(ServiceAddMixin, ReadOnlyAdmin):
 
 
 @admin.register(SectionHeadcount)
-class SectionHeadcountAdmin(ReadOnlyAdmin):
+class SectionHeadcountAdmin(OperatorAdmin):
+    operator_reason = ("A projection of academic's rosters with no school column (the same counts are on the "
+                       "Section changelist): an operator's consistency screen.")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
     list_display = ("section_id", "active_students", "updated_at")
     search_fields = ("=section_id",)
 
@@ -244,6 +282,6 @@ class TeacherWorkloadAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WorkloadLimit)
-class WorkloadLimitAdmin(admin.ModelAdmin):
+class WorkloadLimitAdmin(TenantAdmin):
     list_display = ("institution_id", "max_weekly_hours")
     search_fields = ("=institution_id",)

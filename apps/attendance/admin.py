@@ -13,12 +13,25 @@ from apps.attendance.models import (
     PatternAlert,
     StudentAttendanceProfile,
 )
+from apps.auth.contracts import user_summary
+from common.admin import OperatorAdmin, TenantAdmin
 from common.errors import DomainError
 from common.tenancy import request_scope
 
 
+def _section_school(section_id: int) -> int | None:
+    from apps.academic import contracts as academic
+
+    section = academic.get_section(section_id=section_id)
+    return section.institution_id if section else None
+
+
+def _user_school(user_id: int) -> int | None:
+    return (user_summary(user_id) or {}).get("institution_id")
+
+
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(admin.ModelAdmin):
+class AttendanceRecordAdmin(TenantAdmin):
     list_display = ("date", "section_id", "student_id", "session_number", "status", "arrival_time", "marked_by_id",
                     "updated_at")
     list_filter = ("status", "date", "section_id", "session_number")
@@ -26,10 +39,13 @@ class AttendanceRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     readonly_fields = ("marked_at", "updated_at", "marked_by_id")
     list_per_page = 100
+    tenant_references = {"section_id": _section_school, "student_id": _user_school}
 
 
 @admin.register(StudentAttendanceProfile)
-class StudentAttendanceProfileAdmin(admin.ModelAdmin):
+class StudentAttendanceProfileAdmin(OperatorAdmin):
+    operator_reason = ("Kept by the enrollment events (one per enrollment) and without a school column: an "
+                       "operator's repair screen; a school's staff see attendance through its records.")
     list_display = ("enrollment_id", "student_id", "section_id", "is_active", "created_at")
     list_filter = ("is_active", "section_id")
     search_fields = ("=enrollment_id", "=student_id", "=section_id")
@@ -66,7 +82,7 @@ def reject_justifications(modeladmin, request, queryset):
 
 
 @admin.register(Justification)
-class JustificationAdmin(admin.ModelAdmin):
+class JustificationAdmin(TenantAdmin):
     list_display = ("id", "student_id", "section_id", "start_date", "end_date", "status", "guardian_id",
                     "reviewed_by_id", "created_at")
     list_filter = ("status", "section_id", "start_date")
@@ -81,7 +97,7 @@ class JustificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatternAlert)
-class PatternAlertAdmin(admin.ModelAdmin):
+class PatternAlertAdmin(TenantAdmin):
     list_display = ("created_at", "pattern", "student_id", "section_id", "period_id", "value", "threshold",
                     "occurrence_key")
     list_filter = ("pattern", "section_id", "period_id")

@@ -5,11 +5,16 @@ page with the role → permission matrix: /admin/iam/role-permissions/."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.models import Group
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.token_blacklist import admin as token_admin
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from apps.auth.contracts import ALL_PERMISSIONS, ROLE_PERMISSIONS
+from common.admin import OperatorAdminMixin
 
 
 def role_matrix_rows() -> tuple[list[str], list[dict]]:
@@ -36,3 +41,27 @@ def _get_urls():
 
 
 admin.site.get_urls = _get_urls
+
+
+# --- operator screens registered by Django and simplejwt: install-wide, no school -------------------------------
+# Groups carry install-wide permissions and refresh tokens belong to every school's people: only network-wide
+# callers (superusers, network staff) see them (common.admin.OperatorAdminMixin; tests/admin checks the registry).
+
+
+class GroupAdmin(OperatorAdminMixin, DjangoGroupAdmin):
+    operator_reason = "Groups grant install-wide Django permissions; they name no school."
+
+
+class OutstandingTokenAdmin(OperatorAdminMixin, token_admin.OutstandingTokenAdmin):
+    operator_reason = "Refresh tokens of every school's people, in one table with no school column."
+
+
+class BlacklistedTokenAdmin(OperatorAdminMixin, token_admin.BlacklistedTokenAdmin):
+    operator_reason = "Revoked refresh tokens of every school's people, in one table with no school column."
+
+
+for _model, _admin_class in ((Group, GroupAdmin), (OutstandingToken, OutstandingTokenAdmin),
+                             (BlacklistedToken, BlacklistedTokenAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin_class)

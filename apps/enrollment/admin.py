@@ -5,15 +5,43 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.auth.contracts import user_summary
 from apps.enrollment import services
 from apps.enrollment.models import EnrollmentRequest
+from common.admin import NOT_IN_SCHOOL, TenantAdmin, TenantTabularInline
 from common.errors import DomainError
-from events.saga.admin import SagaStepInline
+from common.tenancy import request_scope
+from events.saga.models import SagaStep
+
+
+def _section_school(section_id: int) -> int | None:
+    from apps.academic import contracts as academic
+
+    section = academic.get_section(section_id=section_id)
+    return section.institution_id if section else None
+
+
+def _student_school(student_id: int) -> int | None:
+    return (user_summary(student_id) or {}).get("institution_id")
+
+
+class EnrollmentStepInline(TenantTabularInline):
+    model = SagaStep
+    tenant_field = "saga__data__institution_id"
+    extra = 0
+    can_delete = False
+    fields = ("position", "name", "status", "attempts", "compensation_attempts", "last_error", "started_at",
+              "finished_at", "compensated_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class EnrollmentRequestForm(forms.Form):
@@ -25,12 +53,17 @@ class EnrollmentRequestForm(forms.Form):
 
 
 @admin.register(EnrollmentRequest)
-class EnrollmentRequestAdmin(admin.ModelAdmin):
+class EnrollmentRequestAdmin(TenantAdmin):
+    """A school's staff see the enrollment sagas of their school (the saga's data names it) and enroll
+    only their own school's students in their own school's sections."""
+
+    tenant_field = "data__institution_id"
+    tenant_owner_field = None
     list_display = ("id", "status", "student", "section", "enrollment", "created_at", "finished_at")
     list_filter = ("status",)
     search_fields = ("id", "correlation_id")
     date_hierarchy = "created_at"
-    inlines = (SagaStepInline,)
+    inlines = (EnrollmentStepInline,)
     readonly_fields = ("id", "status", "data", "idempotency_key", "correlation_id", "started_by", "last_error",
                        "created_at", "finished_at")
     fields = readonly_fields
@@ -59,7 +92,14 @@ class EnrollmentRequestAdmin(admin.ModelAdmin):
         return False
 
     def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = EnrollmentRequestForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            scope = request_scope(request)
+            for field, school_of in (("student_id", _student_school), ("section_id", _section_school)):
+                if not scope.allows(school_of(form.cleaned_data[field])):
+                    form.add_error(field, NOT_IN_SCHOOL)  # another school's id is unknown here
         if request.method == "POST" and form.is_valid():
             try:
                 saga, _created = services.enrollment_request(**form.cleaned_data)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from apps.auth.contracts import user_summary
 from apps.grades.models import (
     CompetencyEvaluation,
     EvaluationComponent,
@@ -16,9 +17,35 @@ from apps.grades.models import (
     PeriodClosure,
     PeriodReopening,
 )
+from common.admin import TenantAdmin, TenantTabularInline
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+def _section_school(section_id: int) -> int | None:
+    from apps.academic import contracts as academic
+
+    section = academic.get_section(section_id=section_id)
+    return section.institution_id if section else None
+
+
+def _course_school(course_id: int) -> int | None:
+    from apps.academic import contracts as academic
+
+    course = academic.get_course(course_id=course_id)
+    return course.institution_id if course else None
+
+
+def _period_school(period_id: int) -> int | None:
+    from apps.institution import contracts as institution
+
+    period = institution.get_period(period_id=period_id)
+    return period.institution_id if period else None
+
+
+def _user_school(user_id: int) -> int | None:
+    return (user_summary(user_id) or {}).get("institution_id")
+
+
+class ReadOnlyAdmin(TenantAdmin):
     """History must not be edited: view only."""
 
     def has_add_permission(self, request, obj=None):
@@ -31,14 +58,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class EvaluationComponentInline(admin.TabularInline):
+class EvaluationComponentInline(TenantTabularInline):
     model = EvaluationComponent
+    tenant_field = "plan__institution_id"
     extra = 0
     fields = ["position", "name", "kind", "weight"]
 
 
 @admin.register(EvaluationPlan)
-class EvaluationPlanAdmin(admin.ModelAdmin):
+class EvaluationPlanAdmin(TenantAdmin):
+    tenant_references = {"course_id": _course_school, "period_id": _period_school, "section_id": _section_school}
     list_display = ["name", "course_id", "period_id", "section_id", "total_weight", "updated_at"]
     list_filter = ["period_id"]
     search_fields = ["name", "=course_id", "=section_id"]
@@ -52,8 +81,9 @@ class EvaluationPlanAdmin(admin.ModelAdmin):
         return sum(c.weight for c in obj.components.all())
 
 
-class GradeEntryInline(admin.TabularInline):
+class GradeEntryInline(TenantTabularInline):
     model = GradeEntry
+    tenant_field = "record__institution_id"
     extra = 0
     fields = ["component", "numeric_value", "literal_value", "recorded_by_id", "updated_at"]
     readonly_fields = fields
@@ -66,7 +96,7 @@ class GradeEntryInline(admin.TabularInline):
 
 
 @admin.register(GradeRecord)
-class GradeRecordAdmin(admin.ModelAdmin):
+class GradeRecordAdmin(TenantAdmin):
     list_display = ["id", "student_id", "course_id", "section_id", "period_id", "average_display", "enrollment_id",
                     "report_card"]
     list_filter = ["period_id", "section_id", "course_id"]
@@ -86,8 +116,9 @@ class GradeRecordAdmin(admin.ModelAdmin):
         return format_html('<a href="{}" target="_blank">{}</a>', url, _("Print"))
 
 
-class GradeHistoryInline(admin.TabularInline):
+class GradeHistoryInline(TenantTabularInline):
     model = GradeHistory
+    tenant_field = "entry__record__institution_id"
     extra = 0
     fields = ["action", "old_value", "new_value", "reason", "changed_by_id", "changed_at"]
     readonly_fields = fields
@@ -108,6 +139,8 @@ class GradeEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=record__student_id", "component__name"]
     list_select_related = ["record", "component"]
     inlines = [GradeHistoryInline]
+    tenant_field = "record__institution_id"
+    tenant_owner_field = None
 
 
 @admin.register(GradeHistory)
@@ -116,18 +149,24 @@ class GradeHistoryAdmin(ReadOnlyAdmin):
     list_filter = ["action", "entry__record__period_id", "entry__record__section_id"]
     search_fields = ["=entry__record__student_id", "reason"]
     list_select_related = ["entry"]
+    tenant_field = "entry__record__institution_id"
+    tenant_owner_field = None
 
 
 @admin.register(CompetencyEvaluation)
-class CompetencyEvaluationAdmin(admin.ModelAdmin):
+class CompetencyEvaluationAdmin(TenantAdmin):
+    tenant_field = "record__institution_id"
+    tenant_owner_field = None
+    tenant_references = {"evaluated_by_id": _user_school}
     list_display = ["record", "competency", "level", "evaluated_by_id", "evaluated_at"]
     list_filter = ["level", "record__period_id", "record__section_id", "record__course_id"]
     search_fields = ["competency", "=record__student_id"]
     list_select_related = ["record"]
 
 
-class PeriodReopeningInline(admin.TabularInline):
+class PeriodReopeningInline(TenantTabularInline):
     model = PeriodReopening
+    tenant_field = "closure__institution_id"
     extra = 0
     fields = ["reopened_by_id", "reopened_at", "reason"]
     readonly_fields = fields

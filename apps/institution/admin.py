@@ -3,32 +3,43 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.institution import services
 from apps.institution.models import CalendarYear, Campus, GradingScale, Holiday, Institution, InstitutionConfig, Period
+from common.admin import TenantAdmin, TenantStackedInline, TenantTabularInline
 from common.errors import DomainError
 
 
-class CampusInline(admin.TabularInline):
+class CampusInline(TenantTabularInline):
     model = Campus
     extra = 0
     fields = ("code", "name", "address", "is_main", "is_active")
 
 
-class ConfigInline(admin.StackedInline):
+class ConfigInline(TenantStackedInline):
     model = InstitutionConfig
     can_delete = False
     extra = 0
 
 
-class GradingScaleInline(admin.TabularInline):
+class GradingScaleInline(TenantTabularInline):
     model = GradingScale
     extra = 0
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(TenantAdmin):
+    """A school's staff see and edit only their own school; creating or deleting a school is network-wide."""
+
+    tenant_field = "id"
+    tenant_owner_field = None
     list_display = ("code", "name", "city", "timezone", "is_active")
     list_filter = ("is_active", "city")
     search_fields = ("code", "name", "city")
     inlines = (ConfigInline, GradingScaleInline, CampusInline)
+
+    def has_add_permission(self, request) -> bool:
+        return self.tenant_scope(request).is_network and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.tenant_scope(request).is_network and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -36,21 +47,24 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campus)
-class CampusAdmin(admin.ModelAdmin):
+class CampusAdmin(TenantAdmin):
+    tenant_owner_field = "institution"
     list_display = ("code", "name", "institution", "is_main", "is_active")
     list_filter = ("is_active", "is_main", "institution")
     search_fields = ("code", "name", "institution__name")
     list_select_related = ("institution",)
 
 
-class PeriodInline(admin.TabularInline):
+class PeriodInline(TenantTabularInline):
     model = Period
+    tenant_field = "calendar_year__institution_id"
     extra = 0
     fields = ("number", "name", "start_date", "end_date")
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(TenantAdmin):
+    tenant_owner_field = "institution"
     list_display = ("year", "institution", "start_date", "end_date", "period_type")
     list_filter = ("year", "period_type", "institution")
     search_fields = ("institution__name", "institution__code")
@@ -69,7 +83,8 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(TenantAdmin):
+    tenant_owner_field = "institution"
     list_display = ("date", "name", "institution")
     list_filter = ("institution",)
     search_fields = ("name",)

@@ -2,14 +2,24 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.notifications import rendering, selectors
-from apps.notifications.models import BulkSend, Message, NotificationPreference, NotificationTemplate
+from apps.notifications import rendering
+from apps.notifications.models import (
+    DONE_OK_STATUSES,
+    PENDING_STATUSES,
+    BulkSend,
+    Message,
+    MessageStatus,
+    NotificationPreference,
+    NotificationTemplate,
+)
+from common.admin import OperatorAdmin, TenantAdmin
 
 
 class NotificationTemplateForm(forms.ModelForm):
@@ -28,7 +38,9 @@ class NotificationTemplateForm(forms.ModelForm):
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):
+class NotificationTemplateAdmin(OperatorAdmin):
+    operator_reason = ("Templates are shared by every school of the install: a school's staff editing one would "
+                       "change the messages of every other school.")
     form = NotificationTemplateForm
     list_display = ["key", "language", "description", "is_active", "updated_at", "preview_link"]
     list_filter = ["language", "is_active", "key"]
@@ -65,7 +77,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(TenantAdmin):
     list_display = ["id", "channel", "status", "recipient_user_id", "to_address", "template_key", "language",
                     "attempts", "created_at", "sent_at", "delivered_at"]
     list_filter = ["channel", "status", "language", "template_key", ("created_at", admin.DateFieldListFilter)]
@@ -84,7 +96,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(BulkSend)
-class BulkSendAdmin(admin.ModelAdmin):
+class BulkSendAdmin(TenantAdmin):
     list_display = ["id", "status", "template_key", "subject", "total", "progress", "requested_by_id", "created_at",
                     "completed_at"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
@@ -92,7 +104,11 @@ class BulkSendAdmin(admin.ModelAdmin):
     readonly_fields = ["progress"]
 
     def get_queryset(self, request):
-        return selectors.bulk_sends_with_counts()
+        return super().get_queryset(request).annotate(
+            sent_count=Count("messages", filter=Q(messages__status__in=DONE_OK_STATUSES)),
+            failed_count=Count("messages", filter=Q(messages__status=MessageStatus.FAILED)),
+            pending_count=Count("messages", filter=Q(messages__status__in=PENDING_STATUSES)),
+        )
 
     @admin.display(description=_("progress"))
     def progress(self, obj):
@@ -107,7 +123,9 @@ class BulkSendAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(OperatorAdmin):
+    operator_reason = ("A person's own channel choices, with no school column, changed by that person through the "
+                       "API; support staff of the network may correct them here.")
     list_display = ["user_id", "email_enabled", "sms_enabled", "inapp_enabled", "quiet_hours_start",
                     "quiet_hours_end", "timezone"]
     list_filter = ["email_enabled", "sms_enabled", "inapp_enabled"]

@@ -12,11 +12,14 @@ from apps.institution import contracts as institution_contracts
 from apps.users import services
 from apps.users.importing import COLUMNS, UnreadableFile, import_people, load_dataset
 from apps.users.models import GuardianLink, User, UserType
+from common.admin import TenantAdmin, TenantAdminMixin, TenantTabularInline
+from common.tenancy import Scope, request_scope
 
 
-def _institution_choices():
+def _institution_choices(scope: Scope | None = None):
     return [("", "---------")] + [(i.id, f"{i.name} ({i.code})")
-                                  for i in institution_contracts.list_institutions(active_only=False)]
+                                  for i in institution_contracts.list_institutions(active_only=False)
+                                  if scope is None or scope.allows(i.id)]
 
 
 class GuardianLinkInlineForm(forms.ModelForm):
@@ -32,8 +35,9 @@ class GuardianLinkInlineForm(forms.ModelForm):
         return guardian
 
 
-class GuardianLinkInline(admin.TabularInline):
+class GuardianLinkInline(TenantTabularInline):
     model = GuardianLink
+    tenant_field = "student__institution_id"
     form = GuardianLinkInlineForm
     fk_name = "student"
     extra = 0
@@ -47,13 +51,16 @@ class PeopleImportForm(forms.Form):
     file = forms.FileField(label=_("File (.csv or .xlsx)"))
     dry_run = forms.BooleanField(label=_("Only check the file (import nothing)"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].choices = _institution_choices()[1:]
+        self.fields["institution"].choices = _institution_choices(scope)[1:]  # a school's staff: their own only
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TenantAdminMixin, DjangoUserAdmin):
+    """A school's staff see their school's people only (never a superuser's or network staff's account, which
+    they could otherwise take over); their school is forced on the people they create."""
+
     list_display = ("code", "username", "first_name", "last_name", "user_type", "document_number", "institution_id",
                     "is_active")
     list_filter = ("user_type", "is_active", "institution_id", "document_type")
@@ -71,6 +78,10 @@ class UserAdmin(DjangoUserAdmin):
             "phone", "birth_date")}),
     )
     inlines = (GuardianLinkInline,)
+
+    def scope_queryset(self, request, queryset):
+        queryset = super().scope_queryset(request, queryset)
+        return queryset if self.tenant_scope(request).is_network else queryset.filter(is_superuser=False)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "institution_id":
@@ -116,7 +127,7 @@ class UserAdmin(DjangoUserAdmin):
         if not self.has_add_permission(request):
             return redirect("admin:index")
         report = None
-        form = PeopleImportForm(request.POST or None, request.FILES or None)
+        form = PeopleImportForm(request.POST or None, request.FILES or None, scope=request_scope(request))
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -140,7 +151,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(GuardianLink)
-class GuardianLinkAdmin(admin.ModelAdmin):
+class GuardianLinkAdmin(TenantAdmin):
+    tenant_field = "student__institution_id"
+    tenant_owner_field = None
     list_display = ("student", "guardian", "relationship", "is_primary_contact", "may_pick_up", "notify_email",
                     "notify_sms", "notify_inapp")
     list_filter = ("relationship", "is_primary_contact", "may_pick_up")

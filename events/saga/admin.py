@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from common.admin import OperatorAdmin, OperatorTabularInline
 from events.saga.models import SagaInstance, SagaStep
 
 
-class SagaStepInline(admin.TabularInline):
+class SagaStepInline(OperatorTabularInline):
     model = SagaStep
     extra = 0
     can_delete = False
@@ -16,7 +17,8 @@ class SagaStepInline(admin.TabularInline):
 
 
 @admin.register(SagaInstance)
-class SagaInstanceAdmin(admin.ModelAdmin):
+class SagaInstanceAdmin(OperatorAdmin):
+    operator_reason = "Every saga of the install (any kind, any school): the saga engine's operator screen."
     list_display = ("id", "saga_type", "status", "created_at", "finished_at", "last_error")
     list_filter = ("saga_type", "status")
     search_fields = ("id", "correlation_id", "idempotency_key")
