@@ -6,11 +6,13 @@ DATABASE_URL / REDIS_URL / KAFKA_BOOTSTRAP_SERVERS switches to the full stack on
 the same code paths. PRS1_ENV=production makes a missing secret a startup error.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 import structlog
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +66,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "corsheaders",
+    "csp",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files, not a CDN (CSP: 'self')
     "ninja",
     "import_export",
     "events",
@@ -77,6 +81,7 @@ AUTH_USER_MODEL = "users.User"
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,7 +217,16 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.openapi.add_error_responses"],
     # An enrollment request's (saga's) status is not an enrollment's status: without a name of its
     # own, drf-spectacular folded both into EnrollmentStatusEnum ("EnrollmentRequest" minus "Request").
-    "ENUM_NAME_OVERRIDES": {"SagaStatusEnum": "events.saga.models.SagaStatus"},
+    # One name per choice set shared by several fields (without it, `check --deploy` warns, drf_spectacular.W001).
+    "ENUM_NAME_OVERRIDES": {"SagaStatusEnum": "events.saga.models.SagaStatus",
+                            "ComponentKindEnum": "apps.grades.models.ComponentKind",
+                            "EducationLevelEnum": "apps.institution.models.Level",
+                            "LanguageEnum": "apps.notifications.models.LANGUAGES"},
+    # Self-hosted (drf-spectacular-sidecar): the Content-Security-Policy allows no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no badge fetched from swagger.io
 }
 
 # JWT per the seed: access 15 min, refresh 7 days with rotation and revocation.
@@ -323,8 +337,62 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "kafka": {"level": "WARNING"}},
 }
 
+# --- security (docs: deploy/README.md, "Security settings") ---------------------------------
+# Content-Security-Policy (django-csp 4.x). Scripts: our own files, or an inline script carrying
+# the response's nonce (`nonce="{{ request.csp_nonce }}"`); nothing from a CDN (the API docs pages
+# are self-hosted through drf-spectacular-sidecar and django-ninja's static files). Styles allow
+# inline (`'unsafe-inline'`): Redoc injects its styles at run time, the admin and report card use
+# style attributes, and a nonce in style-src would switch that off; styles run no code.
+# Web workers from blob: (Redoc's search); images and fonts also as data: URIs (Swagger UI's icons).
+PRODUCTION_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Off in development and tests (no header), as before; CSP_ENABLED=true tries it locally.
+CONTENT_SECURITY_POLICY = PRODUCTION_CONTENT_SECURITY_POLICY if env.bool("CSP_ENABLED", default=PRODUCTION) else None
+
+# Spreadsheet formula injection (OWASP CSV injection, common/spreadsheet.py): any django-import-export
+# export escapes cells starting with =, +, -, @, tab or carriage return. (The people import neutralises
+# them on the way in: apps/users/importing.py.)
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# /metrics (prs1/metrics.py): a scraper presents `Authorization: Bearer <METRICS_TOKEN>`, or calls
+# from an address in METRICS_ALLOWED_NETWORKS (CIDRs, the socket address). With neither set,
+# /metrics is open in development and closed to everyone in production.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+METRICS_OPEN_WHEN_UNCONFIGURED = not PRODUCTION
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters.")
+for _cidr in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_exc}") from None
+
 if PRODUCTION:
+    # TLS ends at the load balancer, which tells us in X-Forwarded-Proto (deploy/haproxy.cfg sets it,
+    # Kong passes it on from its trusted peers). Plain HTTP is redirected to HTTPS, except the health
+    # probes and the Prometheus scrape, which call the container directly over the private network.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^health/ready$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=63072000)  # 2 years (preload asks for ≥ 1)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"

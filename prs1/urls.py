@@ -5,9 +5,9 @@ from importlib import util
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from prs1 import health
+from prs1 import health, metrics
 from prs1.integration import api as integration_api
 
 # Each context mounts its DRF urls at /api/v1/<prefix>/ (the seed's gateway routes). The enrollment
@@ -34,12 +34,14 @@ context_routes = [
 urlpatterns = [
     path("health", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
-    path("", include("django_prometheus.urls")),  # /metrics
+    path("metrics", metrics.metrics, name="prometheus-django-metrics"),  # token or allowlist (prs1/metrics.py)
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Content-Security-Policy friendly docs: Swagger UI's init script is a file of its own (no inline
+    # script), Redoc loads no web fonts from Google; both bundles are self-hosted (sidecar).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="prs1/redoc.html"), name="redoc"),
     path("api/v1/", integration_api.urls),
     *context_routes,
 ]

@@ -37,7 +37,7 @@ class UserCreateSerializer(serializers.Serializer):
                                      help_text="Defaults to the public code (lower case).")
     password = serializers.CharField(write_only=True, required=False, allow_blank=False, style={"input_type": "password"},
                                      help_text="Optional: without one the person cannot log in until it is set.")
-    preferred_language = serializers.ChoiceField(choices=[("es", "es"), ("en", "en")], default="es")
+    preferred_language = serializers.ChoiceField(choices=User._meta.get_field("preferred_language").choices, default="es")
 
 
 class UserUpdateSerializer(serializers.Serializer):
@@ -49,7 +49,7 @@ class UserUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=16, required=False, allow_blank=True)
     birth_date = serializers.DateField(required=False, allow_null=True)
-    preferred_language = serializers.ChoiceField(choices=[("es", "es"), ("en", "en")], required=False)
+    preferred_language = serializers.ChoiceField(choices=User._meta.get_field("preferred_language").choices, required=False)
     is_active = serializers.BooleanField(required=False)
 
 
