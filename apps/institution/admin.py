@@ -5,6 +5,7 @@ from apps.institution import services
 from apps.institution.models import CalendarYear, Campus, GradingScale, Holiday, Institution, InstitutionConfig, Period
 from common.admin import TenantAdmin, TenantStackedInline, TenantTabularInline
 from common.errors import DomainError
+from common.tenancy import request_scope
 
 
 class CampusInline(TenantTabularInline):
@@ -76,7 +77,7 @@ class CalendarYearAdmin(TenantAdmin):
     def generate_periods(self, request, queryset):
         for cal in queryset:
             try:
-                services.periods_generate(calendar_year_id=cal.pk, replace=True)
+                services.periods_generate(scope=request_scope(request), calendar_year_id=cal.pk, replace=True)
             except DomainError as exc:
                 self.message_user(request, f"{cal}: {exc.message}", messages.ERROR)
         self.message_user(request, _("Periods generated."), messages.SUCCESS)

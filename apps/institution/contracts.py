@@ -1,6 +1,11 @@
 """Institution's public face: institutions, grading scales, the academic calendar and alert rules.
 
 Plain keyword-only functions returning frozen dataclass DTOs (never a model instance).
+
+Tenancy: these are keyed by the school they are about (`institution_id`, or a period whose DTO
+carries its `institution_id`); the calling context names a school it already reached through its own
+caller's scope (a section's, an enrollment's) and checks `scope.require(period.institution_id)` on a
+period a caller named. `list_institutions` is a network-wide system lookup.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from decimal import Decimal
 
 from apps.institution import selectors
 from apps.institution.models import LITERAL_VALUES, Level, ScaleKind
+from common.tenancy import SYSTEM
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,9 @@ def get_institution(*, institution_id: int) -> InstitutionDTO | None:
 
 
 def list_institutions(*, active_only: bool = True) -> list[InstitutionDTO]:
-    qs = selectors.institutions()
+    """Every institution of the network: a system lookup (operator commands, the admin's choices,
+    which narrow it to the request's scope). A caller's own list is the API's, read through the scope."""
+    qs = selectors.institutions(scope=SYSTEM)
     return [_institution_dto(i) for i in (qs.filter(is_active=True) if active_only else qs)]
 
 

@@ -1,4 +1,11 @@
-"""Read queries of the institution context."""
+"""Read queries of the institution context.
+
+Tenancy: the selectors a view calls take the caller's `scope` (keyword-only, required): the
+institutions list is the scope's own school (every school network-wide), and an institution, campus,
+calendar year, period or holiday of a school the scope does not reach is a 404 exactly like an
+unknown id. The helpers keyed by an `institution_id` (`config_values`, `period_on`, `is_school_day`…)
+serve the contracts, whose callers name a school they already reached through their own scope.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.institution.models import (
     CalendarYear,
@@ -20,6 +28,8 @@ from apps.institution.models import (
     Period,
     ScaleKind,
 )
+from common.errors import NotFound
+from common.tenancy import Scope
 
 # National defaults (MINEDU): literal scale in inicial and primaria, vigesimal in secundaria.
 DEFAULT_SCALES = {
@@ -44,14 +54,30 @@ def institution_by_id(institution_id: int) -> Institution | None:
     return Institution.objects.filter(pk=institution_id).first()
 
 
-def institutions(*, ids: frozenset[int] | None = None) -> QuerySet[Institution]:
-    qs = Institution.objects.all()
+def institutions(*, scope: Scope, ids: frozenset[int] | None = None) -> QuerySet[Institution]:
+    """The institutions the scope reaches: its own school, or every school network-wide."""
+    qs = scope.filter(Institution.objects.all(), "pk")
     return qs if ids is None else qs.filter(pk__in=ids)
 
 
-def campuses_of(institution_id: int, *, include_inactive: bool = False) -> QuerySet[Campus]:
-    qs = Campus.objects.filter(institution_id=institution_id)
+def institution_detail(*, scope: Scope, institution_id: int) -> Institution:
+    """One institution the scope reaches; 404 for an unknown or foreign id."""
+    inst = institutions(scope=scope).filter(pk=institution_id).first()
+    if inst is None:
+        raise NotFound(_("Institution not found."), code="institution_not_found")
+    return inst
+
+
+def campuses_of(institution_id: int, *, scope: Scope, include_inactive: bool = False) -> QuerySet[Campus]:
+    qs = scope.filter(Campus.objects.filter(institution_id=institution_id))
     return qs if include_inactive else qs.filter(is_active=True)
+
+
+def campus_detail(*, scope: Scope, campus_id: int) -> Campus:
+    campus = scope.filter(Campus.objects.all()).filter(pk=campus_id).first()
+    if campus is None:
+        raise NotFound(_("Not found."), code="not_found")
+    return campus
 
 
 def config_values(institution_id: int) -> InstitutionConfig:
@@ -88,6 +114,15 @@ def period_by_id(period_id: int) -> Period | None:
     return Period.objects.select_related("calendar_year").filter(pk=period_id).first()
 
 
+def period_detail(*, scope: Scope, period_id: int) -> Period:
+    """One period of a school the scope reaches; 404 for an unknown or foreign id."""
+    period = scope.filter(Period.objects.select_related("calendar_year"), "calendar_year__institution_id").filter(
+        pk=period_id).first()
+    if period is None:
+        raise NotFound(_("Period not found."), code="period_not_found")
+    return period
+
+
 def period_on(institution_id: int, on: date) -> Period | None:
     return (Period.objects.select_related("calendar_year")
             .filter(calendar_year__institution_id=institution_id, start_date__lte=on, end_date__gte=on)
@@ -99,19 +134,26 @@ def periods_of_year(institution_id: int, year: int) -> list[Period]:
                 .filter(calendar_year__institution_id=institution_id, calendar_year__year=year).order_by("number"))
 
 
-def calendar_years_of(institution_id: int) -> QuerySet[CalendarYear]:
-    return (CalendarYear.objects.filter(institution_id=institution_id)
+def calendar_years_of(institution_id: int, *, scope: Scope) -> QuerySet[CalendarYear]:
+    return (scope.filter(CalendarYear.objects.filter(institution_id=institution_id))
             .prefetch_related(Prefetch("periods", queryset=Period.objects.order_by("number"))))
 
 
-def calendar_year_on(institution_id: int, on: date) -> CalendarYear | None:
+def calendar_year_detail(*, scope: Scope, year_id: int) -> CalendarYear:
+    year = scope.filter(CalendarYear.objects.prefetch_related("periods")).filter(pk=year_id).first()
+    if year is None:
+        raise NotFound(_("Not found."), code="not_found")
+    return year
+
+
+def calendar_year_on(institution_id: int, on: date, *, scope: Scope) -> CalendarYear | None:
     """The calendar year containing `on` (else the one of `on`'s year), with periods prefetched."""
-    years = calendar_years_of(institution_id)
+    years = calendar_years_of(institution_id, scope=scope)
     return years.filter(start_date__lte=on, end_date__gte=on).first() or years.filter(year=on.year).first()
 
 
-def holidays_of(institution_id: int, *, year: int | None = None) -> QuerySet[Holiday]:
-    qs = Holiday.objects.filter(institution_id=institution_id)
+def holidays_of(institution_id: int, *, scope: Scope, year: int | None = None) -> QuerySet[Holiday]:
+    qs = scope.filter(Holiday.objects.filter(institution_id=institution_id))
     return qs if year is None else qs.filter(date__year=year)
 
 

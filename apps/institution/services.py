@@ -1,4 +1,10 @@
-"""Write use cases of the institution context (the institution context publishes no events)."""
+"""Write use cases of the institution context (the institution context publishes no events).
+
+Tenancy: a use case that changes an existing institution, campus, configuration, calendar year,
+period or holiday takes the caller's `scope` (keyword-only, required) and reaches the row only
+through it (another school's row is a 404, like an unknown id). The creates take the school the view
+resolved with `scope.target_institution(...)`; creating an institution is for network-wide callers.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ from apps.institution.models import (
     ScaleKind,
 )
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.tenancy import SYSTEM, Scope
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 ROMAN = ("I", "II", "III", "IV", "V", "VI")
@@ -66,8 +73,8 @@ def _check_timezone(name: str) -> None:
         raise ValidationFailed(fields={"timezone": [str(_("Unknown time zone, e.g. America/Lima."))]})
 
 
-def _get(model, pk: int, code: str):
-    obj = model.objects.select_for_update().filter(pk=pk).first()
+def _get(model, pk: int, code: str, *, scope: Scope, field: str = "institution_id"):
+    obj = scope.filter(model.objects.select_for_update(), field).filter(pk=pk).first()
     if obj is None:
         raise NotFound(str(_("%(what)s not found.") % {"what": model._meta.verbose_name}), code=code)
     return obj
@@ -96,10 +103,10 @@ def institution_create(*, code: str, name: str, city: str = "", address: str = "
 
 
 @transaction.atomic
-def institution_update(*, institution_id: int, name: str = _UNSET, city: str = _UNSET, address: str = _UNSET,
+def institution_update(*, scope: Scope, institution_id: int, name: str = _UNSET, city: str = _UNSET, address: str = _UNSET,
                        phone: str = _UNSET, email: str = _UNSET, timezone: str = _UNSET,
                        is_active: bool = _UNSET) -> Institution:
-    inst = _get(Institution, institution_id, "institution_not_found")
+    inst = _get(Institution, institution_id, "institution_not_found", scope=scope, field="pk")
     if phone is not _UNSET:
         _check_phone(phone)
     if timezone is not _UNSET:
@@ -124,9 +131,9 @@ def campus_create(*, institution_id: int, code: str, name: str, address: str = "
 
 
 @transaction.atomic
-def campus_update(*, campus_id: int, name: str = _UNSET, address: str = _UNSET, is_main: bool = _UNSET,
+def campus_update(*, scope: Scope, campus_id: int, name: str = _UNSET, address: str = _UNSET, is_main: bool = _UNSET,
                   is_active: bool = _UNSET) -> Campus:
-    campus = _get(Campus, campus_id, "campus_not_found")
+    campus = _get(Campus, campus_id, "campus_not_found", scope=scope)
     if _apply(campus, {"name": name, "address": address, "is_main": is_main, "is_active": is_active}):
         _clean(campus)
         if campus.is_main:
@@ -140,13 +147,13 @@ def campus_update(*, campus_id: int, name: str = _UNSET, address: str = _UNSET, 
 
 
 @transaction.atomic
-def config_update(*, institution_id: int, period_type: str = _UNSET, school_days: list[int] = _UNSET,
+def config_update(*, scope: Scope, institution_id: int, period_type: str = _UNSET, school_days: list[int] = _UNSET,
                   notification_channels: list[str] = _UNSET, consecutive_absences_alert: int = _UNSET,
                   absence_rate_alert_percent: Decimal = _UNSET, performance_drop_threshold: Decimal = _UNSET,
                   grading_scales: list[dict] = _UNSET) -> InstitutionConfig:
     """Update the configuration; `grading_scales` is a list of {level, kind, pass_mark?, pass_literal?, decimals?}
     replacing the scale of each level listed."""
-    if not Institution.objects.filter(pk=institution_id).exists():
+    if not scope.allows(institution_id) or not Institution.objects.filter(pk=institution_id).exists():
         raise NotFound(str(_("Institution not found.")), code="institution_not_found")
     config, _created = InstitutionConfig.objects.select_for_update().get_or_create(institution_id=institution_id)
     fields: dict[str, list[str]] = {}
@@ -226,14 +233,14 @@ def calendar_year_create(*, institution_id: int, year: int, start_date: date, en
     _clean(cal)
     cal.save()
     if generate_periods:
-        periods_generate(calendar_year_id=cal.pk)
+        periods_generate(scope=SYSTEM, calendar_year_id=cal.pk)  # the year just created
     return cal
 
 
 @transaction.atomic
-def periods_generate(*, calendar_year_id: int, replace: bool = False) -> list[Period]:
+def periods_generate(*, scope: Scope, calendar_year_id: int, replace: bool = False) -> list[Period]:
     """Create the year's numbered periods (4 bimestres or 3 trimestres) covering its dates evenly."""
-    cal = _get(CalendarYear, calendar_year_id, "calendar_year_not_found")
+    cal = _get(CalendarYear, calendar_year_id, "calendar_year_not_found", scope=scope)
     existing = Period.objects.filter(calendar_year=cal)
     if existing.exists():
         if not replace:
@@ -248,9 +255,9 @@ def periods_generate(*, calendar_year_id: int, replace: bool = False) -> list[Pe
 
 
 @transaction.atomic
-def period_update(*, period_id: int, name: str = _UNSET, start_date: date = _UNSET,
+def period_update(*, scope: Scope, period_id: int, name: str = _UNSET, start_date: date = _UNSET,
                   end_date: date = _UNSET) -> Period:
-    period = _get(Period, period_id, "period_not_found")
+    period = _get(Period, period_id, "period_not_found", scope=scope, field="calendar_year__institution_id")
     _apply(period, {"name": name, "start_date": start_date, "end_date": end_date})
     cal = period.calendar_year
     fields = {}
@@ -282,5 +289,5 @@ def holiday_create(*, institution_id: int, date: date, name: str) -> Holiday:
 
 
 @transaction.atomic
-def holiday_delete(*, holiday_id: int) -> None:
-    _get(Holiday, holiday_id, "holiday_not_found").delete()
+def holiday_delete(*, scope: Scope, holiday_id: int) -> None:
+    _get(Holiday, holiday_id, "holiday_not_found", scope=scope).delete()

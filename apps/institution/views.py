@@ -1,4 +1,11 @@
-"""Institution API: /api/v1/institution/... (thin views: authorize, call a selector or service, serialize)."""
+"""Institution API: /api/v1/institution/... (thin views: authorize, call a selector or service, serialize).
+
+Tenancy: every view reads and writes through `request_scope(request)`. A school's caller sees and
+changes only their own institution and its campuses, configuration, calendar years, periods and
+holidays; another school's id (path, `?institution=` or body) is a 404 exactly like an unknown id.
+Network-wide callers (superusers, network staff, the service token) reach every school and alone
+create institutions.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.auth.contracts import Principal, principal_of, requires, sees_every_institution
+from apps.auth.contracts import request_scope, requires
 from apps.institution import selectors, services
-from apps.institution.models import CalendarYear, Campus, Holiday, Period
+from apps.institution.models import CalendarYear, Campus, Holiday
 from apps.institution.serializers import (
     CalendarYearCreateSerializer,
     CalendarYearSerializer,
@@ -30,7 +37,7 @@ from apps.institution.serializers import (
     PeriodSerializer,
     PeriodUpdateSerializer,
 )
-from common.errors import NotFound, PermissionDenied, ValidationFailed
+from common.errors import PermissionDenied, ValidationFailed
 
 READ = requires("institution.read")
 MANAGE = requires("institution.manage")
@@ -64,32 +71,20 @@ YEAR_EXAMPLE = {"id": 1, "institution": 1, "year": 2026, "start_date": "2026-03-
 HOLIDAY_EXAMPLE = {"id": 3, "institution": 1, "date": "2026-08-30", "name": "Santa Rosa de Lima"}
 
 
-def _can_see(principal: Principal, institution_id: int) -> bool:
-    return sees_every_institution(principal) or principal.institution_id == institution_id
-
-
 def _target_institution(request: Request, requested: object = None) -> int:
-    """The institution a request is about: ?institution= / body value, else the caller's own. 404 if not visible."""
-    principal = principal_of(request.user)
+    """The institution a request is about: ?institution= / body value, else the caller's own school.
+    Another school (or an unknown one) is a 404; a network-wide caller must say which."""
+    scope = request_scope(request)
     raw = requested if requested is not None else request.query_params.get("institution")
     if raw in (None, ""):
-        if principal.institution_id is None:
+        if scope.institution_id is None:
             raise ValidationFailed(fields={"institution": [str(_("Say which institution."))]})
-        return principal.institution_id
+        return scope.institution_id
     try:
         institution_id = int(raw)
     except (TypeError, ValueError):
         raise ValidationFailed(fields={"institution": [str(_("A valid integer is required."))]}) from None
-    if not _can_see(principal, institution_id) or selectors.institution_by_id(institution_id) is None:
-        raise NotFound(str(_("Institution not found.")), code="institution_not_found")
-    return institution_id
-
-
-def _scoped(request: Request, obj):
-    """404 for an object of an institution the caller may not see."""
-    if obj is None or not _can_see(principal_of(request.user), obj.institution_id):
-        raise NotFound(str(_("Not found.")), code="not_found")
-    return obj
+    return selectors.institution_detail(scope=scope, institution_id=institution_id).pk
 
 
 class InstitutionListCreateView(APIView):
@@ -101,9 +96,7 @@ class InstitutionListCreateView(APIView):
     @extend_schema(summary="List the institutions the caller may see", responses=InstitutionSerializer(many=True),
                    examples=[INSTITUTION_EXAMPLE])
     def get(self, request: Request) -> Response:
-        principal = principal_of(request.user)
-        visible = None if _can_see(principal, -1) else frozenset({principal.institution_id or -1})
-        return Response(InstitutionSerializer(selectors.institutions(ids=visible), many=True).data)
+        return Response(InstitutionSerializer(selectors.institutions(scope=request_scope(request)), many=True).data)
 
     @extend_schema(summary="Create an institution (network administrators)", request=InstitutionCreateSerializer,
                    responses={201: InstitutionSerializer},
@@ -112,8 +105,7 @@ class InstitutionListCreateView(APIView):
                                                                  "city": "Lima", "phone": "+5114567890"},
                                             request_only=True), INSTITUTION_EXAMPLE])
     def post(self, request: Request) -> Response:
-        principal = principal_of(request.user)
-        if not _can_see(principal, -1):
+        if not request_scope(request).is_network:
             raise PermissionDenied(str(_("Only network administrators create institutions.")),
                                    code="network_admin_required")
         data = InstitutionCreateSerializer(data=request.data)
@@ -128,9 +120,7 @@ class InstitutionDetailView(APIView):
 
     @extend_schema(summary="An institution", responses=InstitutionSerializer, examples=[INSTITUTION_EXAMPLE])
     def get(self, request: Request, institution_id: int) -> Response:
-        inst = selectors.institution_by_id(institution_id)
-        if inst is None or not _can_see(principal_of(request.user), inst.pk):
-            raise NotFound(str(_("Institution not found.")), code="institution_not_found")
+        inst = selectors.institution_detail(scope=request_scope(request), institution_id=institution_id)
         return Response(InstitutionSerializer(inst).data)
 
     @extend_schema(summary="Update an institution", request=InstitutionUpdateSerializer,
@@ -138,11 +128,11 @@ class InstitutionDetailView(APIView):
                    examples=[OpenApiExample("Rename", value={"name": "I.E. N° 2045 San Martín de Porres"},
                                             request_only=True), INSTITUTION_EXAMPLE])
     def patch(self, request: Request, institution_id: int) -> Response:
-        if not _can_see(principal_of(request.user), institution_id):
-            raise NotFound(str(_("Institution not found.")), code="institution_not_found")
+        scope = request_scope(request)
+        selectors.institution_detail(scope=scope, institution_id=institution_id)  # 404 before reading the body
         data = InstitutionUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        inst = services.institution_update(institution_id=institution_id, **data.validated_data)
+        inst = services.institution_update(scope=scope, institution_id=institution_id, **data.validated_data)
         return Response(InstitutionSerializer(inst).data)
 
 
@@ -170,7 +160,7 @@ class ConfigView(APIView):
         institution_id = _target_institution(request)
         data = ConfigUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.config_update(institution_id=institution_id, **data.validated_data)
+        services.config_update(scope=request_scope(request), institution_id=institution_id, **data.validated_data)
         return self._render(institution_id)
 
 
@@ -183,7 +173,7 @@ class CampusListCreateView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Campus.objects.none()
-        return selectors.campuses_of(_target_institution(self.request))
+        return selectors.campuses_of(_target_institution(self.request), scope=request_scope(self.request))
 
     @extend_schema(summary="Campuses of the caller's institution (staff: ?institution=ID)",
                    parameters=[INSTITUTION_PARAM], examples=[CAMPUS_EXAMPLE])
@@ -209,15 +199,17 @@ class CampusDetailView(APIView):
 
     @extend_schema(summary="A campus", responses=CampusSerializer, examples=[CAMPUS_EXAMPLE])
     def get(self, request: Request, campus_id: int) -> Response:
-        return Response(CampusSerializer(_scoped(request, Campus.objects.filter(pk=campus_id).first())).data)
+        return Response(CampusSerializer(selectors.campus_detail(scope=request_scope(request), campus_id=campus_id)).data)
 
     @extend_schema(summary="Update a campus", request=CampusUpdateSerializer, responses=CampusSerializer,
                    examples=[OpenApiExample("Close", value={"is_active": False}, request_only=True), CAMPUS_EXAMPLE])
     def patch(self, request: Request, campus_id: int) -> Response:
-        _scoped(request, Campus.objects.filter(pk=campus_id).first())
+        scope = request_scope(request)
+        selectors.campus_detail(scope=scope, campus_id=campus_id)  # 404 before reading the body
         data = CampusUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        return Response(CampusSerializer(services.campus_update(campus_id=campus_id, **data.validated_data)).data)
+        campus = services.campus_update(scope=scope, campus_id=campus_id, **data.validated_data)
+        return Response(CampusSerializer(campus).data)
 
 
 class CurrentCalendarView(APIView):
@@ -230,11 +222,12 @@ class CurrentCalendarView(APIView):
                        "current_period": PERIODS_EXAMPLE[1], "holidays": [HOLIDAY_EXAMPLE], "is_school_day": True},
                        response_only=True)])
     def get(self, request: Request) -> Response:
+        scope = request_scope(request)
         institution_id = _target_institution(request)
         today = selectors.today(institution_id)
-        year = selectors.calendar_year_on(institution_id, today)
+        year = selectors.calendar_year_on(institution_id, today, scope=scope)
         current = next((p for p in year.periods.all() if p.start_date <= today <= p.end_date), None) if year else None
-        holidays = selectors.holidays_of(institution_id, year=year.year if year else today.year)
+        holidays = selectors.holidays_of(institution_id, scope=scope, year=year.year if year else today.year)
         return Response(CurrentCalendarSerializer({
             "institution": institution_id, "today": today, "calendar_year": year, "current_period": current,
             "holidays": holidays, "is_school_day": selectors.is_school_day(institution_id, today),
@@ -250,7 +243,7 @@ class CalendarYearListCreateView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CalendarYear.objects.none()
-        return selectors.calendar_years_of(_target_institution(self.request))
+        return selectors.calendar_years_of(_target_institution(self.request), scope=request_scope(self.request))
 
     @extend_schema(summary="Calendar years of the institution with their periods", parameters=[INSTITUTION_PARAM],
                    examples=[OpenApiExample("2026", value=YEAR_EXAMPLE, response_only=True)])
@@ -268,7 +261,8 @@ class CalendarYearListCreateView(ListAPIView):
         values = dict(data.validated_data)
         institution_id = _target_institution(request, values.pop("institution", None))
         cal = services.calendar_year_create(institution_id=institution_id, **values)
-        return Response(CalendarYearSerializer(selectors.calendar_years_of(institution_id).get(pk=cal.pk)).data,
+        years = selectors.calendar_years_of(institution_id, scope=request_scope(request))
+        return Response(CalendarYearSerializer(years.get(pk=cal.pk)).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -276,26 +270,22 @@ class PeriodDetailView(APIView):
     def get_permissions(self):
         return [MANAGE()] if self.request.method == "PATCH" else [READ()]
 
-    def _period(self, request: Request, period_id: int) -> Period:
-        period = selectors.period_by_id(period_id)
-        if period is None or not _can_see(principal_of(request.user), period.calendar_year.institution_id):
-            raise NotFound(str(_("Period not found.")), code="period_not_found")
-        return period
-
     @extend_schema(summary="A period", responses=PeriodSerializer,
                    examples=[OpenApiExample("Period", value=PERIODS_EXAMPLE[0], response_only=True)])
     def get(self, request: Request, period_id: int) -> Response:
-        return Response(PeriodSerializer(self._period(request, period_id)).data)
+        return Response(PeriodSerializer(selectors.period_detail(scope=request_scope(request), period_id=period_id)).data)
 
     @extend_schema(summary="Adjust a period's name or dates (within its year, without overlaps)",
                    request=PeriodUpdateSerializer, responses=PeriodSerializer,
                    examples=[OpenApiExample("Move the end", value={"end_date": "2026-05-15"}, request_only=True),
                              OpenApiExample("Period", value=PERIODS_EXAMPLE[0], response_only=True)])
     def patch(self, request: Request, period_id: int) -> Response:
-        self._period(request, period_id)
+        scope = request_scope(request)
+        selectors.period_detail(scope=scope, period_id=period_id)  # 404 before reading the body
         data = PeriodUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        return Response(PeriodSerializer(services.period_update(period_id=period_id, **data.validated_data)).data)
+        return Response(PeriodSerializer(services.period_update(scope=scope, period_id=period_id,
+                                                                **data.validated_data)).data)
 
 
 def _year_param(request: Request) -> int | None:
@@ -317,7 +307,8 @@ class HolidayListCreateView(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Holiday.objects.none()
-        return selectors.holidays_of(_target_institution(self.request), year=_year_param(self.request))
+        return selectors.holidays_of(_target_institution(self.request), scope=request_scope(self.request),
+                                     year=_year_param(self.request))
 
     @extend_schema(summary="Holidays of the institution (?year=2026)",
                    parameters=[INSTITUTION_PARAM, OpenApiParameter("year", int)],
@@ -344,8 +335,7 @@ class HolidayDetailView(APIView):
 
     @extend_schema(summary="Remove a holiday", responses={204: None})
     def delete(self, request: Request, holiday_id: int) -> Response:
-        _scoped(request, Holiday.objects.filter(pk=holiday_id).first())
-        services.holiday_delete(holiday_id=holiday_id)
+        services.holiday_delete(scope=request_scope(request), holiday_id=holiday_id)  # 404 if foreign
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -355,5 +345,5 @@ class CalendarYearDetailView(APIView):
     @extend_schema(summary="A calendar year with its periods", responses=CalendarYearSerializer,
                    examples=[OpenApiExample("2026", value=YEAR_EXAMPLE, response_only=True)])
     def get(self, request: Request, year_id: int) -> Response:
-        year = CalendarYear.objects.prefetch_related("periods").filter(pk=year_id).first()
-        return Response(CalendarYearSerializer(_scoped(request, year)).data)
+        year = selectors.calendar_year_detail(scope=request_scope(request), year_id=year_id)
+        return Response(CalendarYearSerializer(year).data)

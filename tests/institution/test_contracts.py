@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from apps.institution import contracts, services
+from common.tenancy import SYSTEM
 from tests.institution.factories import HolidayFactory, InstitutionFactory, calendar_year
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def test_grading_scale_defaults_per_level():
 
 def test_grading_scale_follows_the_configuration():
     inst = InstitutionFactory()
-    services.config_update(institution_id=inst.pk, grading_scales=[
+    services.config_update(scope=SYSTEM, institution_id=inst.pk, grading_scales=[
         {"level": "SECUNDARIA", "kind": "PERCENT", "pass_mark": None, "decimals": 1},
         {"level": "INICIAL", "kind": "VIGESIMAL", "pass_mark": "13"}])
 
@@ -63,7 +64,7 @@ def test_alert_rules_and_channels_follow_the_config():
     assert contracts.performance_alert_rules(institution_id=inst.pk).drop_threshold == Decimal("3")
     assert contracts.notification_channels(institution_id=inst.pk) == frozenset({"email", "inapp"})
 
-    services.config_update(institution_id=inst.pk, consecutive_absences_alert=5,
+    services.config_update(scope=SYSTEM, institution_id=inst.pk, consecutive_absences_alert=5,
                            absence_rate_alert_percent=Decimal("20"), performance_drop_threshold=Decimal("2.5"),
                            notification_channels=["sms"])
     assert contracts.attendance_alert_rules(institution_id=inst.pk) == contracts.AttendanceAlertRulesDTO(5, 20.0)
@@ -82,7 +83,7 @@ def test_is_school_day_weekdays_holidays_and_vacations():
     assert contracts.is_school_day(institution_id=inst.pk, day=date(2026, 7, 27))
     assert not contracts.is_school_day(institution_id=inst.pk, day=date(2026, 7, 28))  # holiday
     assert not contracts.is_school_day(institution_id=inst.pk, day=date(2026, 2, 16))  # before the school year
-    services.config_update(institution_id=inst.pk, school_days=[1, 2, 3, 4, 5, 6])
+    services.config_update(scope=SYSTEM, institution_id=inst.pk, school_days=[1, 2, 3, 4, 5, 6])
     assert contracts.is_school_day(institution_id=inst.pk, day=date(2026, 6, 6))  # Saturday classes
 
 

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from apps.institution import selectors
+from common.tenancy import SYSTEM
 from tests.institution.factories import InstitutionFactory, calendar_year
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +24,11 @@ def test_config_with_scales_is_two_queries(django_assert_num_queries):
 def test_calendar_year_on_prefers_the_year_containing_the_day(django_assert_num_queries):
     inst = InstitutionFactory()
     calendar_year(inst, 2026, start=date(2026, 3, 2), end=date(2026, 12, 18))
-    assert selectors.calendar_year_on(inst.pk, date(2026, 6, 1)).year == 2026
-    assert selectors.calendar_year_on(inst.pk, date(2026, 1, 10)).year == 2026  # summer: that year's calendar
-    assert selectors.calendar_year_on(inst.pk, date(2027, 1, 10)) is None
+    assert selectors.calendar_year_on(inst.pk, date(2026, 6, 1), scope=SYSTEM).year == 2026
+    assert selectors.calendar_year_on(inst.pk, date(2026, 1, 10), scope=SYSTEM).year == 2026  # summer: that year's calendar
+    assert selectors.calendar_year_on(inst.pk, date(2027, 1, 10), scope=SYSTEM) is None
     with django_assert_num_queries(2):
-        year = selectors.calendar_year_on(inst.pk, date(2026, 6, 1))
+        year = selectors.calendar_year_on(inst.pk, date(2026, 6, 1), scope=SYSTEM)
         assert len(list(year.periods.all())) == 4
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from apps.institution import services
 from apps.institution.models import Campus, Institution, InstitutionConfig, Period
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.tenancy import SYSTEM
 from tests.institution.factories import CampusFactory, InstitutionFactory, calendar_year
 
 pytestmark = pytest.mark.django_db
@@ -39,11 +40,11 @@ def test_institution_create_rejects_a_bad_phone_and_a_duplicate_code():
 
 def test_institution_update_changes_only_given_fields_and_404s_unknown():
     inst = InstitutionFactory(city="Lima")
-    services.institution_update(institution_id=inst.pk, name="Nuevo nombre")
+    services.institution_update(scope=SYSTEM, institution_id=inst.pk, name="Nuevo nombre")
     inst.refresh_from_db()
     assert inst.name == "Nuevo nombre" and inst.city == "Lima"
     with pytest.raises(NotFound):
-        services.institution_update(institution_id=inst.pk + 999, name="x")
+        services.institution_update(scope=SYSTEM, institution_id=inst.pk + 999, name="x")
 
 
 def test_a_new_main_campus_demotes_the_previous_one():
@@ -67,15 +68,16 @@ def test_campus_code_is_unique_per_institution_only():
 def test_config_update_validates_channels_days_and_scales_and_changes_nothing_on_error():
     inst = InstitutionFactory()
     with pytest.raises(ValidationFailed) as exc:
-        services.config_update(institution_id=inst.pk, notification_channels=["email", "pigeon"], school_days=[0, 8])
+        services.config_update(scope=SYSTEM, institution_id=inst.pk, notification_channels=["email", "pigeon"],
+                               school_days=[0, 8])
     assert set(exc.value.details["fields"]) == {"notification_channels", "school_days"}
     with pytest.raises(ValidationFailed):
-        services.config_update(institution_id=inst.pk, consecutive_absences_alert=5,
+        services.config_update(scope=SYSTEM, institution_id=inst.pk, consecutive_absences_alert=5,
                                grading_scales=[{"level": "SECUNDARIA", "kind": "VIGESIMAL", "pass_mark": 25}])
     config = InstitutionConfig.objects.get(institution=inst)
     assert config.notification_channels == ["email", "inapp"] and config.consecutive_absences_alert == 3
 
-    services.config_update(institution_id=inst.pk, period_type="TRIMESTRE", school_days=[6, 1, 2, 2],
+    services.config_update(scope=SYSTEM, institution_id=inst.pk, period_type="TRIMESTRE", school_days=[6, 1, 2, 2],
                            notification_channels=["sms", "email"],
                            grading_scales=[{"level": "PRIMARIA", "kind": "VIGESIMAL", "pass_mark": 12}])
     config.refresh_from_db()
@@ -101,7 +103,7 @@ def test_calendar_year_generates_bimestres_or_trimestres_from_the_config():
     assert [p.name for p in cal.periods.order_by("number")] == ["I Bimestre", "II Bimestre", "III Bimestre",
                                                                 "IV Bimestre"]
 
-    services.config_update(institution_id=inst.pk, period_type="TRIMESTRE")
+    services.config_update(scope=SYSTEM, institution_id=inst.pk, period_type="TRIMESTRE")
     cal27 = calendar_year(inst, 2027)
     periods = list(cal27.periods.order_by("number"))
     assert [p.number for p in periods] == [1, 2, 3] and periods[0].name == "I Trimestre"
@@ -122,8 +124,8 @@ def test_calendar_year_rejects_dates_outside_the_year_and_duplicates():
 def test_periods_generate_refuses_to_duplicate_unless_replacing():
     cal = calendar_year(InstitutionFactory())
     with pytest.raises(Conflict):
-        services.periods_generate(calendar_year_id=cal.pk)
-    services.periods_generate(calendar_year_id=cal.pk, replace=True)
+        services.periods_generate(scope=SYSTEM, calendar_year_id=cal.pk)
+    services.periods_generate(scope=SYSTEM, calendar_year_id=cal.pk, replace=True)
     assert cal.periods.count() == 4
 
 
@@ -131,12 +133,12 @@ def test_period_update_keeps_periods_inside_the_year_and_apart():
     cal = calendar_year(InstitutionFactory())
     first, second = cal.periods.order_by("number")[:2]
     with pytest.raises(ValidationFailed):
-        services.period_update(period_id=first.pk, end_date=second.start_date)  # overlap
+        services.period_update(scope=SYSTEM, period_id=first.pk, end_date=second.start_date)  # overlap
     with pytest.raises(ValidationFailed):
-        services.period_update(period_id=first.pk, start_date=date(2026, 1, 5))  # before the year
+        services.period_update(scope=SYSTEM, period_id=first.pk, start_date=date(2026, 1, 5))  # before the year
     with pytest.raises(ValidationFailed):
-        services.period_update(period_id=first.pk, end_date=first.start_date - timedelta(days=1))
-    updated = services.period_update(period_id=first.pk, end_date=first.end_date - timedelta(days=7),
+        services.period_update(scope=SYSTEM, period_id=first.pk, end_date=first.start_date - timedelta(days=1))
+    updated = services.period_update(scope=SYSTEM, period_id=first.pk, end_date=first.end_date - timedelta(days=7),
                                      name="Primer bimestre")
     assert updated.name == "Primer bimestre"
     first.refresh_from_db()
@@ -149,7 +151,7 @@ def test_holiday_create_rejects_a_second_holiday_on_the_same_day():
     with pytest.raises(ValidationFailed):
         services.holiday_create(institution_id=inst.pk, date=date(2026, 8, 30), name="Otra")
     assert inst.holidays.count() == 1
-    services.holiday_delete(holiday_id=inst.holidays.get().pk)
+    services.holiday_delete(scope=SYSTEM, holiday_id=inst.holidays.get().pk)
     assert inst.holidays.count() == 0
 
 
@@ -159,7 +161,7 @@ def test_time_zones_are_validated():
     assert "timezone" in exc.value.details["fields"]
     inst = services.institution_create(code="IE-TZ", name="X", timezone="America/Bogota")
     with pytest.raises(ValidationFailed):
-        services.institution_update(institution_id=inst.pk, timezone="Mars/Olympus")
+        services.institution_update(scope=SYSTEM, institution_id=inst.pk, timezone="Mars/Olympus")
     inst.refresh_from_db()
     assert inst.timezone == "America/Bogota"
 
