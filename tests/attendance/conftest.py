@@ -42,10 +42,12 @@ class School:
     consecutive_absences: int = 3
     absence_rate_percent: float = 30.0
 
-    def add_section(self, section_id: int, student_ids: list[int], *, teacher_id: int | None = None):
+    def add_section(self, section_id: int, student_ids: list[int], *, teacher_id: int | None = None,
+                    institution_id: int | None = None):
+        """A section of the school (or, with `institution_id`, of another school of the network)."""
         self.sections[section_id] = academic_contracts.SectionDTO(
             id=section_id, code=f"SEC-2026-{section_id}", name=f"Sección {section_id}",
-            institution_id=self.institution_id, academic_year_id=1, year=timezone.localdate().year,
+            institution_id=institution_id or self.institution_id, academic_year_id=1, year=timezone.localdate().year,
             grade_level_id=1, level="PRIMARIA", grade_number=5, capacity=45, tutor_id=teacher_id, campus_id=None,
             shift="MORNING")
         self.rosters[section_id] = list(student_ids)
@@ -64,8 +66,9 @@ class School:
     def sections_of(self, student_id: int) -> list[int]:
         return [sid for sid, roster in self.rosters.items() if student_id in roster]
 
-    def period_on(self, day: date):
-        return next((p for p in self.periods if p.start_date <= day <= p.end_date), None)
+    def period_on(self, day: date, institution_id: int | None = None):
+        return next((p for p in self.periods if p.start_date <= day <= p.end_date
+                     and (institution_id is None or p.institution_id == institution_id)), None)
 
 
 @pytest.fixture
@@ -93,10 +96,12 @@ def school(monkeypatch) -> School:
         (institution_contracts, "attendance_alert_rules"): lambda *, institution_id, **_:
             institution_contracts.AttendanceAlertRulesDTO(consecutive_absences=school.consecutive_absences,
                                                           absence_rate_percent=school.absence_rate_percent),
-        (institution_contracts, "current_period"): lambda *, institution_id, on=None, **_: school.period_on(on or today),
+        (institution_contracts, "current_period"): lambda *, institution_id, on=None, **_: school.period_on(on or today,
+                                                                                                      institution_id),
         (institution_contracts, "get_period"): lambda *, period_id, **_: next(
             (p for p in school.periods if p.id == period_id), None),
-        (institution_contracts, "periods_of_year"): lambda *, institution_id, year, **_: list(school.periods),
+        (institution_contracts, "periods_of_year"): lambda *, institution_id, year, **_: [
+            p for p in school.periods if p.institution_id == institution_id],
     }
     for (module, name), fake in patches.items():
         monkeypatch.setattr(module, name, fake)

@@ -59,18 +59,21 @@ class FakeSchool:
                                               pass_mark=pass_mark, literal_values=(), decimals=decimals)
         self.scales[level] = dto
 
-    def add_period(self, number: int) -> int:
+    def add_period(self, number: int, *, institution_id: int | None = None) -> int:
+        """A period of the school (or, with `institution_id`, of another school of the network)."""
         pid = next(_ids)
         self.periods[pid] = institution.PeriodDTO(
             id=pid, year=self.year, number=number, name=f"{'I' * number} Bimestre",
             start_date=date(self.year, 3 + 2 * (number - 1), 1), end_date=date(self.year, 4 + 2 * (number - 1), 28),
-            institution_id=self.institution_id, calendar_year_id=1)
+            institution_id=institution_id or self.institution_id, calendar_year_id=1)
         return pid
 
-    def add_section(self, *, level: str = "SECUNDARIA", name: str = "3A", tutor_id: int | None = None) -> int:
+    def add_section(self, *, level: str = "SECUNDARIA", name: str = "3A", tutor_id: int | None = None,
+                    institution_id: int | None = None) -> int:
+        """A section of the school (or, with `institution_id`, of another school; its courses follow it)."""
         sid = next(_ids)
         self.sections[sid] = academic.SectionDTO(
-            id=sid, code=f"SEC-{self.year}-{name}-{sid}", name=name, institution_id=self.institution_id,
+            id=sid, code=f"SEC-{self.year}-{name}-{sid}", name=name, institution_id=institution_id or self.institution_id,
             academic_year_id=1, year=self.year, grade_level_id=1, level=level, grade_number=3, capacity=40,
             tutor_id=tutor_id, campus_id=None, shift="MORNING")
         self.section_courses[sid] = []
@@ -80,7 +83,7 @@ class FakeSchool:
         cid = next(_ids)
         self.courses[cid] = academic.CourseDTO(
             id=cid, code=f"C-{cid}", name=name, area=name, grade_level_id=1, hours_per_week=4,
-            competencies=tuple(competencies), institution_id=self.institution_id)
+            competencies=tuple(competencies), institution_id=self.sections[section_id].institution_id)
         self.section_courses[section_id].append(cid)
         return cid
 
