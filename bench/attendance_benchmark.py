@@ -78,7 +78,7 @@ def bulk_marking(section_id, day, marker):
     from apps.attendance import services
     from common.tenancy import SYSTEM
 
-    roster = sorted(academic.section_student_ids(section_id=section_id, on=day))
+    roster = sorted(academic.section_student_ids(scope=SYSTEM, section_id=section_id, on=day))
     exceptions = [services.ExceptionRow(student_id=roster[0], status="ABSENT"),
                   services.ExceptionRow(student_id=roster[1], status="LATE"),
                   services.ExceptionRow(student_id=roster[2], status="EXCUSED")]
@@ -91,8 +91,9 @@ def naive_marking(section_id, day, marker):
 
     from apps.academic import contracts as academic
     from apps.attendance.models import AttendanceRecord
+    from common.tenancy import SYSTEM
 
-    roster = sorted(academic.section_student_ids(section_id=section_id, on=day))
+    roster = sorted(academic.section_student_ids(scope=SYSTEM, section_id=section_id, on=day))
     statuses = {roster[0]: "ABSENT", roster[1]: "LATE", roster[2]: "EXCUSED"}
     with transaction.atomic():
         for student_id in roster:

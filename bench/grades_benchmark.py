@@ -151,11 +151,12 @@ def naive_report(student_id, period_id):
     from apps.grades.models import CompetencyEvaluation, EvaluationPlan, GradeEntry, GradeRecord
     from apps.grades.scales import Scale
     from apps.institution import contracts as institution
+    from common.tenancy import SYSTEM
 
     lines = []
     for record in GradeRecord.objects.filter(student_id=student_id, period_id=period_id):
-        course = academic.get_course(course_id=record.course_id)
-        section = academic.get_section(section_id=record.section_id)
+        course = academic.get_course(scope=SYSTEM, course_id=record.course_id)
+        section = academic.get_section(scope=SYSTEM, section_id=record.section_id)
         scale = Scale.from_dto(institution.grading_scale(institution_id=section.institution_id, level=section.level))
         plan = EvaluationPlan.objects.filter(course_id=record.course_id, period_id=period_id,
                                              section_id=record.section_id).first() or \

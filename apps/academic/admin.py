@@ -39,7 +39,8 @@ class AcademicYearAdmin(TenantAdmin):
             self.message_user(request, _("Select exactly one academic year."), level=messages.ERROR)
             return None
         source = queryset.get()
-        kwargs = {"scope": request_scope(request), "institution_id": source.institution_id, "from_year": source.year, "to_year": source.year + 1}
+        kwargs = {"scope": request_scope(request), "institution_id": source.institution_id,
+                  "from_year": source.year, "to_year": source.year + 1}
         try:
             if request.POST.get("confirm") == "yes":
                 plan = services.rollover_execute(**kwargs)

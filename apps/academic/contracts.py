@@ -2,7 +2,11 @@
 return frozen DTOs; no model instance crosses the boundary.
 
 The saga steps (`enrollment_open` ... `enrollment_activate`) are called by `apps.enrollment`;
-each one is idempotent (a retried step answers with the same enrollment and changes nothing)."""
+each one is idempotent (a retried step answers with the same enrollment and changes nothing).
+
+Tenancy: every function that returns or changes school-owned rows takes the caller's `scope`
+(keyword-only, required): views pass the request's scope, saga steps, handlers and commands pass
+`common.tenancy.SYSTEM`. Out of scope is exactly like unknown (None, {}, [] or NotFound)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from datetime import date
 
 from apps.academic import selectors, services
 from apps.academic.models import Course, Enrollment, Section
+from common.tenancy import Scope
 
 
 @dataclass(frozen=True)
@@ -87,85 +92,87 @@ def _enrollment_dto(enrollment: Enrollment) -> EnrollmentDTO:
                          start_date=row.start_date, end_date=row.end_date, saga_id=row.saga_id)
 
 
-# --- reads ------------------------------------------------------------------------------------
+# --- reads ---------------------------------------------------------------------------------------
 
 
-def get_section(*, section_id: int) -> SectionDTO | None:
-    section = Section.objects.select_related("academic_year", "grade_level").filter(pk=section_id).first()
+def get_section(*, scope: Scope, section_id: int) -> SectionDTO | None:
+    section = scope.filter(Section.objects.select_related("academic_year", "grade_level")).filter(pk=section_id).first()
     return _section_dto(section) if section else None
 
 
-def get_sections(*, section_ids) -> dict[int, SectionDTO]:
-    sections = Section.objects.select_related("academic_year", "grade_level").filter(pk__in=list(section_ids))
+def get_sections(*, scope: Scope, section_ids) -> dict[int, SectionDTO]:
+    sections = scope.filter(Section.objects.select_related("academic_year", "grade_level")).filter(
+        pk__in=list(section_ids))
     return {s.pk: _section_dto(s) for s in sections}
 
 
-def section_student_ids(*, section_id: int, on: date | None = None) -> list[int]:
+def section_student_ids(*, scope: Scope, section_id: int, on: date | None = None) -> list[int]:
     """Students on the section's roster: ACTIVE now, or (with `on`) in the section on that date."""
-    return list(selectors.section_roster(section_id=section_id, on=on).values_list("student_id", flat=True).distinct())
+    return list(selectors.section_roster(scope=scope, section_id=section_id, on=on)
+                .values_list("student_id", flat=True).distinct())
 
 
-def student_section_on(*, student_id: int, on: date) -> int | None:
-    return selectors.student_section_on(student_id=student_id, on=on)
+def student_section_on(*, scope: Scope, student_id: int, on: date) -> int | None:
+    return selectors.student_section_on(scope=scope, student_id=student_id, on=on)
 
 
-def get_course(*, course_id: int) -> CourseDTO | None:
-    course = Course.objects.filter(pk=course_id).first()
+def get_course(*, scope: Scope, course_id: int) -> CourseDTO | None:
+    course = scope.filter(Course.objects.all()).filter(pk=course_id).first()
     return _course_dto(course) if course else None
 
 
-def get_courses(*, course_ids) -> dict[int, CourseDTO]:
-    return {c.pk: _course_dto(c) for c in Course.objects.filter(pk__in=list(course_ids))}
+def get_courses(*, scope: Scope, course_ids) -> dict[int, CourseDTO]:
+    return {c.pk: _course_dto(c) for c in scope.filter(Course.objects.all()).filter(pk__in=list(course_ids))}
 
 
-def courses_of_section(*, section_id: int) -> list[CourseDTO]:
-    return [_course_dto(c) for c in selectors.courses_of_section(section_id=section_id)]
+def courses_of_section(*, scope: Scope, section_id: int) -> list[CourseDTO]:
+    return [_course_dto(c) for c in selectors.courses_of_section(scope=scope, section_id=section_id)]
 
 
-def active_enrollment(*, student_id: int, academic_year_id: int | None = None) -> EnrollmentDTO | None:
-    """The student's ACTIVE enrollment (in `academic_year_id`, or the most recent year)."""
-    qs = Enrollment.objects.filter(student_id=student_id, status=Enrollment.Status.ACTIVE)
+def active_enrollment(*, scope: Scope, student_id: int, academic_year_id: int | None = None) -> EnrollmentDTO | None:
+    """The student's ACTIVE enrollment in the scope (in `academic_year_id`, or the most recent year)."""
+    qs = scope.filter(Enrollment.objects.filter(student_id=student_id, status=Enrollment.Status.ACTIVE))
     if academic_year_id is not None:
         qs = qs.filter(academic_year_id=academic_year_id)
     row = qs.order_by("-academic_year__year", "-id").first()
     return _enrollment_dto(row) if row else None
 
 
-def get_enrollment(*, enrollment_id: int) -> EnrollmentDTO | None:
-    row = Enrollment.objects.filter(pk=enrollment_id).first()
+def get_enrollment(*, scope: Scope, enrollment_id: int) -> EnrollmentDTO | None:
+    row = scope.filter(Enrollment.objects.all()).filter(pk=enrollment_id).first()
     return _enrollment_dto(row) if row else None
 
 
 def section_ids_of_student(*, student_id: int) -> list[int]:
-    """Sections of the student's ACTIVE enrollments (the auth provider `student_section_ids`)."""
+    """Sections of the student's ACTIVE enrollments (the auth provider `student_section_ids`: a system lookup)."""
     return selectors.active_section_ids_of_student(student_id)
 
 
 # --- saga steps (idempotent) ------------------------------------------------------------------
 
 
-def enrollment_open(*, student_id: int, section_id: int, enrollment_type: str, enrollment_date: date,
+def enrollment_open(*, scope: Scope, student_id: int, section_id: int, enrollment_type: str, enrollment_date: date,
                     previous_institution: str | None, saga_id: str | None) -> EnrollmentDTO:
     return _enrollment_dto(services.enrollment_open(
-        student_id=student_id, section_id=section_id, enrollment_type=enrollment_type, enrollment_date=enrollment_date,
-        previous_institution=previous_institution, saga_id=saga_id))
+        scope=scope, student_id=student_id, section_id=section_id, enrollment_type=enrollment_type,
+        enrollment_date=enrollment_date, previous_institution=previous_institution, saga_id=saga_id))
 
 
-def enrollment_discard(*, enrollment_id: int) -> None:
-    services.enrollment_discard(enrollment_id=enrollment_id)
+def enrollment_discard(*, scope: Scope, enrollment_id: int) -> None:
+    services.enrollment_discard(scope=scope, enrollment_id=enrollment_id)
 
 
-def enrollment_assign_to_section(*, enrollment_id: int) -> EnrollmentDTO:
-    return _enrollment_dto(services.enrollment_assign_to_section(enrollment_id=enrollment_id))
+def enrollment_assign_to_section(*, scope: Scope, enrollment_id: int) -> EnrollmentDTO:
+    return _enrollment_dto(services.enrollment_assign_to_section(scope=scope, enrollment_id=enrollment_id))
 
 
-def enrollment_remove_from_section(*, enrollment_id: int) -> None:
-    services.enrollment_remove_from_section(enrollment_id=enrollment_id)
+def enrollment_remove_from_section(*, scope: Scope, enrollment_id: int) -> None:
+    services.enrollment_remove_from_section(scope=scope, enrollment_id=enrollment_id)
 
 
-def enrollment_mark_invalid(*, enrollment_id: int, reason: str) -> None:
-    services.enrollment_mark_invalid(enrollment_id=enrollment_id, reason=reason)
+def enrollment_mark_invalid(*, scope: Scope, enrollment_id: int, reason: str) -> None:
+    services.enrollment_mark_invalid(scope=scope, enrollment_id=enrollment_id, reason=reason)
 
 
-def enrollment_activate(*, enrollment_id: int) -> EnrollmentDTO:
-    return _enrollment_dto(services.enrollment_activate(enrollment_id=enrollment_id))
+def enrollment_activate(*, scope: Scope, enrollment_id: int) -> EnrollmentDTO:
+    return _enrollment_dto(services.enrollment_activate(scope=scope, enrollment_id=enrollment_id))

@@ -8,6 +8,7 @@ from datetime import date
 
 from apps.academic import services
 from apps.academic.models import AcademicYear, Course, Enrollment, GradeLevel, Section
+from common.tenancy import SYSTEM
 
 COURSES = [
     ("MAT", "Matemática", "Matemática", 6, ["Resuelve problemas de cantidad",
@@ -62,36 +63,37 @@ def seed(school: dict) -> None:
                                              end_date=end)
     if year.status == AcademicYear.Status.PLANNING and not AcademicYear.objects.filter(
             institution_id=institution_id, status=AcademicYear.Status.ACTIVE).exists():
-        year = services.academic_year_start(academic_year_id=year.pk)
+        year = services.academic_year_start(scope=SYSTEM, academic_year_id=year.pk)
 
     fifth = _grade_levels(institution_id)[(GradeLevel.Level.PRIMARIA, 5)]
     courses = []
     for prefix, name, area, hours, competencies in COURSES:
         code = f"{prefix}-P5"
         course = Course.objects.filter(institution_id=institution_id, code=code).first() or services.course_create(
-            grade_level_id=fifth.pk, code=code, name=name, area=area, hours_per_week=hours, competencies=competencies)
-        services.curriculum_add_course(academic_year_id=year.pk, course_id=course.pk)
+            scope=SYSTEM, grade_level_id=fifth.pk, code=code, name=name, area=area, hours_per_week=hours,
+            competencies=competencies)
+        services.curriculum_add_course(scope=SYSTEM, academic_year_id=year.pk, course_id=course.pk)
         courses.append(course)
 
     teachers = school.get("teacher_ids") or []
     sections = []
     for i, name in enumerate(("5A", "5B")):
         section = Section.objects.filter(academic_year=year, name=name).first() or services.section_create(
-            academic_year_id=year.pk, grade_level_id=fifth.pk, name=name, capacity=30,
+            scope=SYSTEM, academic_year_id=year.pk, grade_level_id=fifth.pk, name=name, capacity=30,
             tutor_id=teachers[i] if len(teachers) > i else None, campus_id=school.get("campus_id"),
             shift=Section.Shift.MORNING)
         sections.append(section)
 
     enrollment_ids = []
     for i, student_id in enumerate(school.get("student_ids") or []):
-        existing = Enrollment.objects.filter(student_id=student_id, academic_year=year,
+        existing = Enrollment.objects.filter(student_id=student_id, year=year.year,
                                              status__in=Enrollment.OPEN_STATUSES).first()
         if existing is None:
             existing = services.enrollment_open(
-                student_id=student_id, section_id=sections[i % 2].pk, enrollment_type=Enrollment.Type.REGULAR,
+                scope=SYSTEM, student_id=student_id, section_id=sections[i % 2].pk, enrollment_type=Enrollment.Type.REGULAR,
                 enrollment_date=year.start_date, previous_institution=None, saga_id=f"demo-{year_number}-{student_id}")
-        services.enrollment_assign_to_section(enrollment_id=existing.pk)
-        enrollment_ids.append(services.enrollment_activate(enrollment_id=existing.pk).pk)
+        services.enrollment_assign_to_section(scope=SYSTEM, enrollment_id=existing.pk)
+        enrollment_ids.append(services.enrollment_activate(scope=SYSTEM, enrollment_id=existing.pk).pk)
 
     school["academic_year_id"] = year.pk
     school["section_ids"] = [s.pk for s in sections]

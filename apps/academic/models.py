@@ -188,6 +188,9 @@ class Enrollment(models.Model):
     student_id = models.BigIntegerField(_("student"), db_index=True)
     academic_year = models.ForeignKey(AcademicYear, on_delete=models.PROTECT, related_name="enrollments",
                                       verbose_name=_("academic year"))
+    year = models.PositiveSmallIntegerField(
+        _("calendar year"), help_text=_("The academic year's calendar year: one open enrollment per student and "
+                                        "year across every school."))
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="enrollments",
                                 verbose_name=_("section"))
     enrollment_type = models.CharField(_("enrollment type"), max_length=12, choices=Type.choices, default=Type.REGULAR)
@@ -213,7 +216,8 @@ class Enrollment(models.Model):
         verbose_name_plural = _("enrollments")
         ordering = ["-academic_year__year", "student_id", "start_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["student_id", "academic_year"],
+            # Across the whole install (not per school): a student is in one school at a time.
+            models.UniqueConstraint(fields=["student_id", "year"],
                                     condition=Q(status__in=["PENDING", "ACTIVE"]),
                                     name="enrollment_one_open_per_student_year"),
             models.CheckConstraint(condition=Q(end_date__isnull=True)

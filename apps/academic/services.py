@@ -3,6 +3,11 @@
 Enrollment seats: a row holds a seat of its section while it is ACTIVE, or PENDING with
 `seat_assigned_at` set (the saga's AssignToSection step). Seats are counted with the section row
 locked (`SELECT ... FOR UPDATE`), so two concurrent requests can never both take the last seat.
+
+Tenancy: a service that acts on existing school-owned rows takes the caller's `scope` and reaches
+them only through it; a row out of scope is a 404 (or, for an id named in a body, the same field
+error as an unknown id). One student holds at most one open enrollment per calendar year across
+the whole install (`Enrollment.year`, constraint `enrollment_one_open_per_student_year`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from apps.academic.events import AcademicYearStarted, CourseAssigned, SectionCreated, StudentEnrolled, StudentTransferred
 from apps.academic.models import AcademicYear, Course, CurriculumEntry, Enrollment, GradeLevel, Section
-from common.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
+from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
+from common.tenancy import Scope
 from events import publish
 
 ENROLLMENT_AGGREGATE = "StudentEnrollment"
@@ -50,11 +56,13 @@ def _require_institution(institution_id: int) -> None:
         raise ValidationFailed(fields={"institution_id": [_("Unknown institution.")]}, code="unknown_institution")
 
 
-def _require_teacher(tutor_id: int | None, *, field_name: str = "tutor_id") -> None:
+def _require_teacher(tutor_id: int | None, *, institution_id: int, field_name: str = "tutor_id") -> None:
+    """The tutor must be an active teacher of the section's school (another school's teacher is
+    refused exactly like an unknown user)."""
     if tutor_id is None:
         return
     user = _get_user(tutor_id)
-    if user is None or user.user_type != "TEACHER" or not user.is_active:
+    if user is None or user.user_type != "TEACHER" or not user.is_active or user.institution_id != institution_id:
         raise ValidationFailed(fields={field_name: [_("The tutor must be an active teacher.")]}, code="invalid_tutor")
 
 
@@ -98,9 +106,9 @@ def academic_year_update(*, academic_year: AcademicYear, start_date: date | None
 
 
 @transaction.atomic
-def academic_year_start(*, academic_year_id: int) -> AcademicYear:
+def academic_year_start(*, scope: Scope, academic_year_id: int) -> AcademicYear:
     """PLANNING → ACTIVE (one ACTIVE year per institution); emits `academic.year.started`. Idempotent."""
-    year = AcademicYear.objects.select_for_update().filter(pk=academic_year_id).first()
+    year = scope.filter(AcademicYear.objects.select_for_update()).filter(pk=academic_year_id).first()
     if year is None:
         raise NotFound(_("Academic year not found."), code="academic_year_not_found")
     if year.status == AcademicYear.Status.ACTIVE:
@@ -125,8 +133,8 @@ def academic_year_start(*, academic_year_id: int) -> AcademicYear:
 
 
 @transaction.atomic
-def academic_year_close(*, academic_year_id: int) -> AcademicYear:
-    year = AcademicYear.objects.select_for_update().filter(pk=academic_year_id).first()
+def academic_year_close(*, scope: Scope, academic_year_id: int) -> AcademicYear:
+    year = scope.filter(AcademicYear.objects.select_for_update()).filter(pk=academic_year_id).first()
     if year is None:
         raise NotFound(_("Academic year not found."), code="academic_year_not_found")
     if year.status == AcademicYear.Status.CLOSED:
@@ -185,9 +193,9 @@ def _clean_competencies(competencies: list) -> list[str]:
 
 
 @transaction.atomic
-def course_create(*, grade_level_id: int, code: str, name: str, area: str, hours_per_week: int,
+def course_create(*, scope: Scope, grade_level_id: int, code: str, name: str, area: str, hours_per_week: int,
                   competencies: list[str] | None = None) -> Course:
-    grade_level = GradeLevel.objects.filter(pk=grade_level_id).first()
+    grade_level = scope.filter(GradeLevel.objects.all()).filter(pk=grade_level_id).first()
     if grade_level is None:
         raise ValidationFailed(fields={"grade_level_id": [_("Unknown grade level.")]})
     if Course.objects.filter(institution_id=grade_level.institution_id, code=code).exists():
@@ -213,10 +221,10 @@ def course_delete(*, course: Course) -> None:
 
 
 @transaction.atomic
-def curriculum_add_course(*, academic_year_id: int, course_id: int) -> CurriculumEntry:
+def curriculum_add_course(*, scope: Scope, academic_year_id: int, course_id: int) -> CurriculumEntry:
     """Put a course in its grade level's curriculum for a year; emits `course.assigned`. Idempotent."""
-    year = AcademicYear.objects.filter(pk=academic_year_id).first()
-    course = Course.objects.select_related("grade_level").filter(pk=course_id).first()
+    year = scope.filter(AcademicYear.objects.all()).filter(pk=academic_year_id).first()
+    course = scope.filter(Course.objects.select_related("grade_level")).filter(pk=course_id).first()
     fields = {}
     if year is None:
         fields["academic_year_id"] = [_("Unknown academic year.")]
@@ -224,8 +232,8 @@ def curriculum_add_course(*, academic_year_id: int, course_id: int) -> Curriculu
         fields["course_id"] = [_("Unknown course.")]
     if fields:
         raise ValidationFailed(fields=fields)
-    if course.institution_id != year.institution_id:
-        raise ValidationFailed(fields={"course_id": [_("The course belongs to another institution.")]})
+    if course.institution_id != year.institution_id:  # network-wide callers only: a school sees one school
+        raise ValidationFailed(fields={"course_id": [_("Unknown course.")]})
     if year.status == AcademicYear.Status.CLOSED:
         raise BusinessRuleViolation(_("A closed academic year cannot be changed."), code="academic_year_closed")
     entry, created = CurriculumEntry.objects.get_or_create(academic_year=year, course=course)
@@ -256,11 +264,11 @@ def _section_seats(section_id: int) -> int:
 
 
 @transaction.atomic
-def section_create(*, academic_year_id: int, grade_level_id: int, name: str, capacity: int,
+def section_create(*, scope: Scope, academic_year_id: int, grade_level_id: int, name: str, capacity: int,
                    tutor_id: int | None = None, campus_id: int | None = None,
                    shift: str = Section.Shift.MORNING) -> Section:
-    year = AcademicYear.objects.filter(pk=academic_year_id).first()
-    grade = GradeLevel.objects.filter(pk=grade_level_id).first()
+    year = scope.filter(AcademicYear.objects.all()).filter(pk=academic_year_id).first()
+    grade = scope.filter(GradeLevel.objects.all()).filter(pk=grade_level_id).first()
     fields = {}
     if year is None:
         fields["academic_year_id"] = [_("Unknown academic year.")]
@@ -273,11 +281,11 @@ def section_create(*, academic_year_id: int, grade_level_id: int, name: str, cap
         fields["capacity"] = [_("The capacity must be at least 1.")]
     if fields:
         raise ValidationFailed(fields=fields)
-    if grade.institution_id != year.institution_id:
-        raise ValidationFailed(fields={"grade_level_id": [_("The grade level belongs to another institution.")]})
+    if grade.institution_id != year.institution_id:  # network-wide callers only: a school sees one school
+        raise ValidationFailed(fields={"grade_level_id": [_("Unknown grade level.")]})
     if year.status == AcademicYear.Status.CLOSED:
         raise BusinessRuleViolation(_("A closed academic year cannot be changed."), code="academic_year_closed")
-    _require_teacher(tutor_id)
+    _require_teacher(tutor_id, institution_id=year.institution_id)
     code = section_code(year=year.year, name=name)
     if Section.objects.filter(Q(code=code) | Q(academic_year=year, name=name), institution_id=year.institution_id).exists():
         raise Conflict(_("A section with this name already exists in this year."), code="section_exists",
@@ -294,9 +302,9 @@ def section_create(*, academic_year_id: int, grade_level_id: int, name: str, cap
 
 
 @transaction.atomic
-def section_update(*, section_id: int, capacity: int | None = None, tutor_id: int | None = None,
+def section_update(*, scope: Scope, section_id: int, capacity: int | None = None, tutor_id: int | None = None,
                    campus_id: int | None = None, shift: str | None = None, clear_tutor: bool = False) -> Section:
-    section = Section.objects.select_for_update().filter(pk=section_id).first()
+    section = scope.filter(Section.objects.select_for_update()).filter(pk=section_id).first()
     if section is None:
         raise NotFound(_("Section not found."), code="section_not_found")
     if capacity is not None:
@@ -308,7 +316,7 @@ def section_update(*, section_id: int, capacity: int | None = None, tutor_id: in
                            code="capacity_below_enrollment", details={"enrolled": seats})
         section.capacity = capacity
     if tutor_id is not None:
-        _require_teacher(tutor_id)
+        _require_teacher(tutor_id, institution_id=section.institution_id)
         section.tutor_id = tutor_id
     elif clear_tutor:
         section.tutor_id = None
@@ -327,28 +335,34 @@ def section_delete(*, section: Section) -> None:
 # --- enrollments: the saga steps -----------------------------------------------------------
 
 
-def _locked_enrollment(enrollment_id: int) -> Enrollment | None:
-    return (Enrollment.objects.select_for_update(of=("self",)).select_related("section", "academic_year")
+def _locked_enrollment(enrollment_id: int, scope: Scope) -> Enrollment | None:
+    return (scope.filter(Enrollment.objects.select_for_update(of=("self",)).select_related("section", "academic_year"))
             .filter(pk=enrollment_id).first())
 
 
-def _require_enrollment(enrollment_id: int) -> Enrollment:
-    enrollment = _locked_enrollment(enrollment_id)
+def _require_enrollment(enrollment_id: int, scope: Scope) -> Enrollment:
+    enrollment = _locked_enrollment(enrollment_id, scope)
     if enrollment is None:
         raise NotFound(_("Enrollment not found."), code="enrollment_not_found")
     return enrollment
 
 
 def _already_enrolled(student_id: int, academic_year: AcademicYear) -> Conflict:
-    existing = (Enrollment.objects.filter(student_id=student_id, academic_year=academic_year,
+    """409 `student_already_enrolled`: the student holds an open enrollment of this calendar year (in
+    any school). The existing row is named only when it is in the same school: another school's
+    enrollment is not disclosed."""
+    existing = (Enrollment.objects.filter(student_id=student_id, year=academic_year.year,
                                           status__in=Enrollment.OPEN_STATUSES).first())
-    details = {"enrollmentId": existing.pk, "enrollmentCode": existing.code} if existing else {}
-    return Conflict(_("The student already has an enrollment in this academic year."), code="already_enrolled",
+    details = ({"enrollmentId": existing.pk, "enrollmentCode": existing.code}
+               if existing is not None and existing.institution_id == academic_year.institution_id else {})
+    return Conflict(_("The student already has an enrollment in this academic year."), code="student_already_enrolled",
                     details=details)
 
 
 def _insert_enrollment(**values: Any) -> Enrollment:
-    """Insert a row and give it its public code (ENR-<year>-<id>); refuses a second open row of the year."""
+    """Insert a row and give it its public code (ENR-<year>-<id>); refuses a second open row of the
+    calendar year, in any school (the database constraint decides a race: 409, nothing written)."""
+    values.setdefault("year", values["academic_year"].year)
     try:
         with transaction.atomic():
             enrollment = Enrollment.objects.create(**values)
@@ -373,16 +387,16 @@ def _lock_section_with_room(section_id: int) -> Section:
 
 
 @transaction.atomic
-def enrollment_open(*, student_id: int, section_id: int, enrollment_type: str, enrollment_date: date,
+def enrollment_open(*, scope: Scope, student_id: int, section_id: int, enrollment_type: str, enrollment_date: date,
                     previous_institution: str | None, saga_id: str | None) -> Enrollment:
     """Saga step CreateEnrollment: a PENDING enrollment (no seat yet). Same saga_id → same enrollment."""
     if saga_id:
-        existing = Enrollment.objects.filter(saga_id=saga_id).first()
+        existing = scope.filter(Enrollment.objects.all()).filter(saga_id=saga_id).first()
         if existing is not None:
             return existing
     if enrollment_type not in Enrollment.Type.values:
         raise ValidationFailed(fields={"enrollment_type": [_("Unknown enrollment type.")]})
-    section = Section.objects.select_related("academic_year").filter(pk=section_id).first()
+    section = scope.filter(Section.objects.select_related("academic_year")).filter(pk=section_id).first()
     if section is None:
         raise NotFound(_("Section not found."), code="section_not_found")
     year = section.academic_year
@@ -390,7 +404,7 @@ def enrollment_open(*, student_id: int, section_id: int, enrollment_type: str, e
         raise BusinessRuleViolation(_("The academic year is closed."), code="academic_year_closed")
     if enrollment_date > year.end_date:
         raise ValidationFailed(fields={"enrollment_date": [_("The date is after the end of the academic year.")]})
-    if Enrollment.objects.filter(student_id=student_id, academic_year=year, status__in=Enrollment.OPEN_STATUSES).exists():
+    if Enrollment.objects.filter(student_id=student_id, year=year.year, status__in=Enrollment.OPEN_STATUSES).exists():
         raise _already_enrolled(student_id, year)
     try:
         with transaction.atomic():
@@ -407,9 +421,9 @@ def enrollment_open(*, student_id: int, section_id: int, enrollment_type: str, e
 
 
 @transaction.atomic
-def enrollment_discard(*, enrollment_id: int) -> None:
+def enrollment_discard(*, scope: Scope, enrollment_id: int) -> None:
     """Compensation CompensateEnrollment: delete a PENDING (or INVALID) enrollment. No-op when gone."""
-    enrollment = _locked_enrollment(enrollment_id)
+    enrollment = _locked_enrollment(enrollment_id, scope)
     if enrollment is None:
         return
     if enrollment.status not in (Enrollment.Status.PENDING, Enrollment.Status.INVALID):
@@ -418,9 +432,9 @@ def enrollment_discard(*, enrollment_id: int) -> None:
 
 
 @transaction.atomic
-def enrollment_assign_to_section(*, enrollment_id: int) -> Enrollment:
+def enrollment_assign_to_section(*, scope: Scope, enrollment_id: int) -> Enrollment:
     """Saga step AssignToSection: reserve a seat, capacity checked under the section lock. Idempotent."""
-    enrollment = _require_enrollment(enrollment_id)
+    enrollment = _require_enrollment(enrollment_id, scope)
     if enrollment.status == Enrollment.Status.ACTIVE or enrollment.seat_assigned_at is not None:
         return enrollment
     if enrollment.status != Enrollment.Status.PENDING:
@@ -433,9 +447,9 @@ def enrollment_assign_to_section(*, enrollment_id: int) -> Enrollment:
 
 
 @transaction.atomic
-def enrollment_remove_from_section(*, enrollment_id: int) -> None:
+def enrollment_remove_from_section(*, scope: Scope, enrollment_id: int) -> None:
     """Compensation CompensateSectionAssignment: release the seat of a PENDING enrollment. No-op otherwise."""
-    enrollment = _locked_enrollment(enrollment_id)
+    enrollment = _locked_enrollment(enrollment_id, scope)
     if enrollment is None or enrollment.status != Enrollment.Status.PENDING or enrollment.seat_assigned_at is None:
         return
     enrollment.seat_assigned_at = None
@@ -443,9 +457,9 @@ def enrollment_remove_from_section(*, enrollment_id: int) -> None:
 
 
 @transaction.atomic
-def enrollment_mark_invalid(*, enrollment_id: int, reason: str) -> None:
+def enrollment_mark_invalid(*, scope: Scope, enrollment_id: int, reason: str) -> None:
     """Compensation CompensateUserValidation: PENDING → INVALID (frees the seat). No-op when already done."""
-    enrollment = _locked_enrollment(enrollment_id)
+    enrollment = _locked_enrollment(enrollment_id, scope)
     if enrollment is None or enrollment.status == Enrollment.Status.INVALID:
         return
     if enrollment.status != Enrollment.Status.PENDING:
@@ -473,9 +487,9 @@ def _publish_enrolled(enrollment: Enrollment, *, student_code: object = _UNSET) 
 
 
 @transaction.atomic
-def enrollment_activate(*, enrollment_id: int) -> Enrollment:
+def enrollment_activate(*, scope: Scope, enrollment_id: int) -> Enrollment:
     """Saga step CompleteEnrollment: PENDING with a seat → ACTIVE; publishes `student.enrolled` once."""
-    enrollment = _require_enrollment(enrollment_id)
+    enrollment = _require_enrollment(enrollment_id, scope)
     if enrollment.status == Enrollment.Status.ACTIVE:
         return enrollment
     if enrollment.status != Enrollment.Status.PENDING:
@@ -500,15 +514,16 @@ def _check_effective_date(enrollment: Enrollment, effective_date: date) -> None:
 
 
 @transaction.atomic
-def enrollment_transfer(*, enrollment_id: int, target_section_id: int, effective_date: date | None = None,
-                        reason: str = "") -> Enrollment:
-    """Move an ACTIVE enrollment to another section of the same year: the old row is closed
-    (TRANSFERRED, end_date) and a new ACTIVE row is opened; emits `student.transferred`."""
+def enrollment_transfer(*, scope: Scope, enrollment_id: int, target_section_id: int,
+                        effective_date: date | None = None, reason: str = "") -> Enrollment:
+    """Move an ACTIVE enrollment to another section of the same year (so of the same school): the
+    old row is closed (TRANSFERRED, end_date) and a new ACTIVE row is opened; emits `student.transferred`.
+    Another school's section is unknown here: moving a student between schools is `enrollment_transfer_school`."""
     effective_date = effective_date or timezone.localdate()
-    enrollment = _require_enrollment(enrollment_id)
+    enrollment = _require_enrollment(enrollment_id, scope)
+    target = Section.objects.filter(pk=target_section_id, institution_id=enrollment.institution_id).first()
     if enrollment.status != Enrollment.Status.ACTIVE:
         raise BusinessRuleViolation(_("Only an active enrollment can be transferred."), code="enrollment_not_active")
-    target = Section.objects.filter(pk=target_section_id).first()
     if target is None:
         raise ValidationFailed(fields={"target_section_id": [_("Unknown section.")]})
     if target.pk == enrollment.section_id:
@@ -541,11 +556,73 @@ def enrollment_transfer(*, enrollment_id: int, target_section_id: int, effective
     return new
 
 
+def _move_student(*, scope: Scope, student_id: int, institution_id: int, reason: str) -> None:
+    from apps.users import contracts as users
+
+    users.user_move_institution(scope=scope, user_id=student_id, institution_id=institution_id, reason=reason)
+
+
 @transaction.atomic
-def enrollment_withdraw(*, enrollment_id: int, effective_date: date | None = None, reason: str = "") -> Enrollment:
+def enrollment_transfer_school(*, scope: Scope, enrollment_id: int, target_section_id: int,
+                               effective_date: date | None = None, reason: str = "") -> Enrollment:
+    """The only way a student changes school: network staff (a network-wide scope) move an ACTIVE
+    enrollment to a section of another school in the same calendar year. The old row is closed
+    (TRANSFERRED), a TRANSFER_IN row is opened in the target school, the student's school is moved
+    through the users contract, and `student.transferred` is published (institution_id = the new
+    school). A school-scoped caller gets 404 for another school's enrollment, 403 for its own."""
+    effective_date = effective_date or timezone.localdate()
+    enrollment = _require_enrollment(enrollment_id, scope)
+    if not scope.is_network:
+        raise PermissionDenied(_("Only network staff may move a student to another school."),
+                               code="network_scope_required")
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        raise BusinessRuleViolation(_("Only an active enrollment can be transferred."), code="enrollment_not_active")
+    target = (scope.filter(Section.objects.select_related("academic_year")).filter(pk=target_section_id).first())
+    if target is None:
+        raise ValidationFailed(fields={"target_section_id": [_("Unknown section.")]})
+    if target.institution_id == enrollment.institution_id:
+        raise ValidationFailed(fields={"target_section_id": [
+            _("The section is in the student's own school: transfer between its sections instead.")]})
+    if target.academic_year.year != enrollment.year:
+        raise ValidationFailed(fields={"target_section_id": [_("The section belongs to another academic year.")]})
+    if target.academic_year.status == AcademicYear.Status.CLOSED:
+        raise BusinessRuleViolation(_("The academic year is closed."), code="academic_year_closed")
+    _check_effective_date(enrollment, effective_date)
+    if effective_date > target.academic_year.end_date:
+        raise ValidationFailed(fields={"effective_date": [_("The date is after the end of the academic year.")]})
+    for section_id in sorted((enrollment.section_id, target.pk)):
+        Section.objects.select_for_update().filter(pk=section_id).first()
+    target = _lock_section_with_room(target.pk)
+    old_section = enrollment.section
+    enrollment.status = Enrollment.Status.TRANSFERRED
+    enrollment.end_date = effective_date
+    enrollment.status_reason = (reason or "")[:300]
+    enrollment.save(update_fields=["status", "end_date", "status_reason", "updated_at"])
+    old_school = _get_institution(enrollment.institution_id)
+    new = _insert_enrollment(
+        institution_id=target.institution_id, student_id=enrollment.student_id, academic_year=target.academic_year,
+        section=target, enrollment_type=Enrollment.Type.TRANSFER_IN,
+        previous_institution=(old_school.name if old_school is not None else "")[:200], enrollment_date=effective_date,
+        status=Enrollment.Status.ACTIVE, seat_assigned_at=timezone.now(), start_date=effective_date,
+        promotion_decision=enrollment.promotion_decision, previous_enrollment=enrollment)
+    _move_student(scope=scope, student_id=enrollment.student_id, institution_id=target.institution_id,
+                  reason=reason or "school transfer")
+    publish("student.transferred", aggregate_id=new.pk, aggregate_type=ENROLLMENT_AGGREGATE,
+            payload=StudentTransferred(
+                enrollment_id=new.pk, enrollment_code=new.code, previous_enrollment_id=enrollment.pk,
+                previous_enrollment_code=enrollment.code, student_user_id=enrollment.student_id,
+                from_section_id=old_section.pk, from_section_code=old_section.code, to_section_id=target.pk,
+                to_section_code=target.code, academic_year_id=str(target.academic_year.year),
+                effective_date=effective_date, reason=reason or "", institution_id=target.institution_id))
+    return new
+
+
+@transaction.atomic
+def enrollment_withdraw(*, scope: Scope, enrollment_id: int, effective_date: date | None = None,
+                        reason: str = "") -> Enrollment:
     """The student leaves the school: ACTIVE → WITHDRAWN, the row is closed on effective_date."""
     effective_date = effective_date or timezone.localdate()
-    enrollment = _require_enrollment(enrollment_id)
+    enrollment = _require_enrollment(enrollment_id, scope)
     if enrollment.status != Enrollment.Status.ACTIVE:
         raise BusinessRuleViolation(_("Only an active enrollment can be withdrawn."), code="enrollment_not_active")
     _check_effective_date(enrollment, effective_date)
@@ -557,10 +634,10 @@ def enrollment_withdraw(*, enrollment_id: int, effective_date: date | None = Non
 
 
 @transaction.atomic
-def enrollment_set_promotion_decision(*, enrollment_id: int, decision: str) -> Enrollment:
+def enrollment_set_promotion_decision(*, scope: Scope, enrollment_id: int, decision: str) -> Enrollment:
+    enrollment = _require_enrollment(enrollment_id, scope)
     if decision not in Enrollment.PromotionDecision.values:
         raise ValidationFailed(fields={"promotion_decision": [_("Unknown decision.")]})
-    enrollment = _require_enrollment(enrollment_id)
     if enrollment.status != Enrollment.Status.ACTIVE:
         raise BusinessRuleViolation(_("Only an active enrollment can be decided on."), code="enrollment_not_active")
     enrollment.promotion_decision = decision
@@ -607,8 +684,9 @@ class RolloverPlan:
         return {action: self.count(action) for action in actions}
 
 
-def _rollover_years(institution_id: int, from_year: int, to_year: int) -> tuple[AcademicYear, AcademicYear]:
-    if _get_institution(institution_id) is None:
+def _rollover_years(scope: Scope, institution_id: int, from_year: int,
+                    to_year: int) -> tuple[AcademicYear, AcademicYear]:
+    if not scope.allows(institution_id) or _get_institution(institution_id) is None:
         raise NotFound(_("Unknown institution %(id)s.") % {"id": institution_id}, code="unknown_institution")
     if to_year <= from_year:
         raise ValidationFailed(_("The target year must come after the source year."),
@@ -636,7 +714,7 @@ def _build_plan(source: AcademicYear, target: AcademicYear) -> tuple[RolloverPla
     by_level: dict[int, list[Section]] = {}
     for section in target_sections:
         by_level.setdefault(section.grade_level_id, []).append(section)
-    enrolled_next = set(Enrollment.objects.filter(academic_year=target, status__in=Enrollment.OPEN_STATUSES)
+    enrolled_next = set(Enrollment.objects.filter(year=target.year, status__in=Enrollment.OPEN_STATUSES)
                         .values_list("student_id", flat=True))
     olds = list(Enrollment.objects.filter(academic_year=source, status=Enrollment.Status.ACTIVE)
                 .select_related("section", "section__grade_level").order_by("section__grade_level__order",
@@ -671,21 +749,21 @@ def _build_plan(source: AcademicYear, target: AcademicYear) -> tuple[RolloverPla
     return plan, {old.pk: old for old in olds}
 
 
-def rollover_plan(*, institution_id: int, from_year: int, to_year: int) -> RolloverPlan:
+def rollover_plan(*, scope: Scope, institution_id: int, from_year: int, to_year: int) -> RolloverPlan:
     """What `rollover_execute` would do, changing nothing (the dry run)."""
-    source, target = _rollover_years(institution_id, from_year, to_year)
+    source, target = _rollover_years(scope, institution_id, from_year, to_year)
     plan, _olds = _build_plan(source, target)
     return plan
 
 
 @transaction.atomic
-def rollover_execute(*, institution_id: int, from_year: int, to_year: int) -> RolloverPlan:
+def rollover_execute(*, scope: Scope, institution_id: int, from_year: int, to_year: int) -> RolloverPlan:
     """Promote every ACTIVE enrollment of `from_year` into `to_year`: promoted students go to the next
     grade (same section letter when it exists and has room, else the first section with room),
     repeaters stay in their grade, graduates leave. Old rows are closed (PROMOTED or COMPLETED).
     Students without a section with room stay ACTIVE in the old year and are reported (NO_SECTION),
     so running it again after adding sections finishes the job; running it twice creates nothing new."""
-    source, target = _rollover_years(institution_id, from_year, to_year)
+    source, target = _rollover_years(scope, institution_id, from_year, to_year)
     list(Section.objects.select_for_update().filter(academic_year=target).order_by("pk"))  # lock seats of the target year
     plan, olds = _build_plan(source, target)
     sections = Section.objects.in_bulk([i.target_section_id for i in plan.items if i.target_section_id])

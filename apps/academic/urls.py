@@ -25,6 +25,8 @@ urlpatterns = [
     path("enrollments/student/<int:student_id>", views.StudentEnrollmentsView.as_view(), name="student-enrollments"),
     path("enrollments/<int:enrollment_id>", views.EnrollmentDetailView.as_view(), name="enrollment"),
     path("enrollments/<int:enrollment_id>/transfer", views.EnrollmentTransferView.as_view(), name="enrollment-transfer"),
+    path("enrollments/<int:enrollment_id>/transfer-school", views.EnrollmentTransferSchoolView.as_view(),
+         name="enrollment-transfer-school"),
     path("enrollments/<int:enrollment_id>/withdraw", views.EnrollmentWithdrawView.as_view(), name="enrollment-withdraw"),
     path("enrollments/<int:enrollment_id>/promotion-decision", views.EnrollmentPromotionDecisionView.as_view(),
          name="enrollment-promotion-decision"),

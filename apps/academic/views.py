@@ -1,8 +1,10 @@
 """Academic API: /api/v1/academic/... (thin views: authorize, call a selector or service, serialize).
 
-Reads need `academic.read` and are scoped: staff see their institution, a teacher only the sections
-they teach, a student or parent only the student's own enrollments; anything out of scope is 404.
-Writes need `academic.manage` (directors, secretaries, administrators).
+Tenancy: every row is reached through the caller's scope (`apps.auth.contracts.request_scope`),
+handed to the selectors and services; another school's id answers 404 exactly like an unknown one.
+On top of the scope, role rules: a teacher sees only the sections they teach, a student or parent
+only the student's own enrollments. Reads need `academic.read`, writes `academic.manage`
+(directors, secretaries, administrators); moving a student to another school needs a network-wide scope.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.academic import filters, selectors, services
-from apps.academic.models import AcademicYear, Course, CurriculumEntry, Enrollment, GradeLevel, Section
+from apps.academic.models import Enrollment, Section
 from apps.academic.serializers import (
     AcademicYearCreateSerializer,
     AcademicYearSerializer,
@@ -44,10 +46,12 @@ from apps.auth.contracts import (
     can_read_student,
     has_permission,
     principal_of,
+    request_scope,
     requires,
     visible_section_ids,
 )
-from common.errors import NotFound, PermissionDenied, ValidationFailed
+from common.errors import NotFound, ValidationFailed
+from common.tenancy import Scope
 
 READ = requires("academic.read")
 MANAGE = requires("academic.manage")
@@ -88,51 +92,24 @@ def _principal(request: Request) -> Principal:
     return principal_of(request.user)
 
 
-def _institution_scope(principal: Principal) -> int | None:
-    """The institution the caller's lists are limited to (None: network staff and superusers see all)."""
-    return None if principal.is_superuser or principal.institution_id is None else principal.institution_id
+def _scope(request: Request) -> Scope:
+    """The caller's tenancy scope (common.tenancy): every row below is reached through it."""
+    return request_scope(request)
 
 
-def _visible(principal: Principal, institution_id: int) -> bool:
-    scope = _institution_scope(principal)
-    return scope is None or scope == institution_id
+def _target_institution(scope: Scope, requested: int | None) -> int:
+    """The school a create acts in: a school scope's own (another one named is a 404), or the one a
+    network-wide caller names (they must name one)."""
+    institution_id = scope.target_institution(requested)
+    if institution_id is None:
+        raise ValidationFailed(fields={"institution_id": [str(_("Say which institution."))]})
+    return institution_id
 
 
-def _target_institution(principal: Principal, requested: int | None) -> int:
-    """The institution a write is about: the body's value, else the caller's own."""
-    if requested is None:
-        if principal.institution_id is None:
-            raise ValidationFailed(fields={"institution_id": [str(_("Say which institution."))]})
-        return principal.institution_id
-    if not _visible(principal, requested):
-        raise _other_institution()
-    return requested
-
-
-def _other_institution() -> PermissionDenied:
-    return PermissionDenied(str(_("You may only manage your own institution.")), code="other_institution")
-
-
-def _refuse_other_institution(principal: Principal, model, pk: int) -> None:
-    """A write naming another institution's row is refused (an unknown id is left to the service)."""
-    row = model.objects.filter(pk=pk).first()
-    if row is not None and not _visible(principal, row.institution_id):
-        raise _other_institution()
-
-
-def _get_scoped(model, pk: int, principal: Principal, *, code: str, queryset=None):
-    obj = (queryset if queryset is not None else model.objects.all()).filter(pk=pk).first()
-    if obj is None or not _visible(principal, obj.institution_id):
-        raise NotFound(str(_("Not found.")), code=code)
-    return obj
-
-
-def _section_scoped(section_id: int, principal: Principal) -> Section:
-    section = selectors.section_list(institution_id=_institution_scope(principal)).filter(pk=section_id).first()
-    visible = visible_section_ids(principal)
-    if section is None or (visible is not None and section.pk not in visible):
-        raise NotFound(str(_("Section not found.")), code="section_not_found")
-    return section
+def _section_scoped(section_id: int, request: Request) -> Section:
+    """A section of the caller's scope that their role lets them see (a teacher: their own), else 404."""
+    return selectors.section_get(scope=_scope(request), section_id=section_id,
+                                 section_ids=visible_section_ids(_principal(request)))
 
 
 def _parse_on(request: Request):
@@ -149,16 +126,17 @@ class ReadOrManage(GenericAPIView):
 
 
 class ScopedList(ReadOrManage):
-    # GET lists `scoped_rows(principal)`, filtered (filterset_class, search_fields) and paginated.
+    # GET lists `scoped_rows(request)` (a selector given the request's scope), filtered
+    # (filterset_class, search_fields) and paginated: filters narrow the scoped rows, never widen them.
     # (No docstring: drf-spectacular takes the inherited one as the operations' description.)
 
-    def scoped_rows(self, principal: Principal):
+    def scoped_rows(self, request: Request):
         raise NotImplementedError
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
             return self.serializer_class.Meta.model.objects.none()
-        return self.scoped_rows(_principal(self.request))
+        return self.scoped_rows(self.request)
 
     def list_page(self) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -172,8 +150,8 @@ class AcademicYearListCreateView(ScopedList):
     serializer_class = AcademicYearSerializer
     filterset_class = filters.AcademicYearFilter
 
-    def scoped_rows(self, principal: Principal):
-        return selectors.academic_year_list(institution_id=_institution_scope(principal))
+    def scoped_rows(self, request: Request):
+        return selectors.academic_year_list(scope=_scope(request))
 
     @extend_schema(summary="List academic years", responses=AcademicYearSerializer(many=True), examples=[YEAR_EXAMPLE])
     def get(self, request: Request) -> Response:
@@ -187,7 +165,7 @@ class AcademicYearListCreateView(ScopedList):
         data = AcademicYearCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        institution_id = _target_institution(_principal(request), values.pop("institution_id", None))
+        institution_id = _target_institution(_scope(request), values.pop("institution_id", None))
         year = services.academic_year_create(institution_id=institution_id, **values)
         return Response(AcademicYearSerializer(year).data, status=status.HTTP_201_CREATED)
 
@@ -195,7 +173,7 @@ class AcademicYearListCreateView(ScopedList):
 class AcademicYearDetailView(ReadOrManage):
     @extend_schema(summary="An academic year", responses=AcademicYearSerializer, examples=[YEAR_EXAMPLE])
     def get(self, request: Request, year_id: int) -> Response:
-        year = _get_scoped(AcademicYear, year_id, _principal(request), code="academic_year_not_found")
+        year = selectors.academic_year_get(scope=_scope(request), academic_year_id=year_id)
         return Response(AcademicYearSerializer(year).data)
 
     @extend_schema(summary="Change an academic year's dates", request=AcademicYearUpdateSerializer,
@@ -203,7 +181,7 @@ class AcademicYearDetailView(ReadOrManage):
                    examples=[OpenApiExample("Later end", request_only=True, value={"end_date": "2026-12-22"}),
                              YEAR_EXAMPLE])
     def patch(self, request: Request, year_id: int) -> Response:
-        year = _get_scoped(AcademicYear, year_id, _principal(request), code="academic_year_not_found")
+        year = selectors.academic_year_get(scope=_scope(request), academic_year_id=year_id)
         data = AcademicYearUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(AcademicYearSerializer(services.academic_year_update(academic_year=year,
@@ -211,7 +189,7 @@ class AcademicYearDetailView(ReadOrManage):
 
     @extend_schema(summary="Delete an academic year without sections", responses={204: None})
     def delete(self, request: Request, year_id: int) -> Response:
-        year = _get_scoped(AcademicYear, year_id, _principal(request), code="academic_year_not_found")
+        year = selectors.academic_year_get(scope=_scope(request), academic_year_id=year_id)
         services.academic_year_delete(academic_year=year)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -222,8 +200,8 @@ class AcademicYearStartView(APIView):
     @extend_schema(summary="Start the academic year (one active per institution; emits academic.year.started)",
                    request=None, responses=AcademicYearSerializer, examples=[YEAR_EXAMPLE])
     def post(self, request: Request, year_id: int) -> Response:
-        _get_scoped(AcademicYear, year_id, _principal(request), code="academic_year_not_found")
-        return Response(AcademicYearSerializer(services.academic_year_start(academic_year_id=year_id)).data)
+        return Response(AcademicYearSerializer(services.academic_year_start(scope=_scope(request),
+                                                                            academic_year_id=year_id)).data)
 
 
 class AcademicYearCloseView(APIView):
@@ -232,8 +210,8 @@ class AcademicYearCloseView(APIView):
     @extend_schema(summary="Close the academic year", request=None, responses=AcademicYearSerializer,
                    examples=[YEAR_EXAMPLE])
     def post(self, request: Request, year_id: int) -> Response:
-        _get_scoped(AcademicYear, year_id, _principal(request), code="academic_year_not_found")
-        return Response(AcademicYearSerializer(services.academic_year_close(academic_year_id=year_id)).data)
+        return Response(AcademicYearSerializer(services.academic_year_close(scope=_scope(request),
+                                                                            academic_year_id=year_id)).data)
 
 
 # --- grade levels -----------------------------------------------------------------------------
@@ -243,8 +221,8 @@ class GradeLevelListCreateView(ScopedList):
     serializer_class = GradeLevelSerializer
     filterset_class = filters.GradeLevelFilter
 
-    def scoped_rows(self, principal: Principal):
-        return selectors.grade_level_list(institution_id=_institution_scope(principal))
+    def scoped_rows(self, request: Request):
+        return selectors.grade_level_list(scope=_scope(request))
 
     @extend_schema(summary="List grade levels (in promotion order)", responses=GradeLevelSerializer(many=True),
                    examples=[LEVEL_EXAMPLE])
@@ -259,7 +237,7 @@ class GradeLevelListCreateView(ScopedList):
         data = GradeLevelCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        institution_id = _target_institution(_principal(request), values.pop("institution_id", None))
+        institution_id = _target_institution(_scope(request), values.pop("institution_id", None))
         level = services.grade_level_create(institution_id=institution_id, **values)
         return Response(GradeLevelSerializer(level).data, status=status.HTTP_201_CREATED)
 
@@ -268,13 +246,13 @@ class GradeLevelDetailView(ReadOrManage):
     @extend_schema(summary="A grade level", responses=GradeLevelSerializer, examples=[LEVEL_EXAMPLE])
     def get(self, request: Request, level_id: int) -> Response:
         return Response(GradeLevelSerializer(
-            _get_scoped(GradeLevel, level_id, _principal(request), code="grade_level_not_found")).data)
+            selectors.grade_level_get(scope=_scope(request), grade_level_id=level_id)).data)
 
     @extend_schema(summary="Change a grade level", request=GradeLevelUpdateSerializer, responses=GradeLevelSerializer,
                    examples=[OpenApiExample("Rename", request_only=True, value={"name": "Quinto de primaria"}),
                              LEVEL_EXAMPLE])
     def patch(self, request: Request, level_id: int) -> Response:
-        level = _get_scoped(GradeLevel, level_id, _principal(request), code="grade_level_not_found")
+        level = selectors.grade_level_get(scope=_scope(request), grade_level_id=level_id)
         data = GradeLevelUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(GradeLevelSerializer(services.grade_level_update(grade_level=level,
@@ -282,7 +260,7 @@ class GradeLevelDetailView(ReadOrManage):
 
     @extend_schema(summary="Delete an unused grade level", responses={204: None})
     def delete(self, request: Request, level_id: int) -> Response:
-        level = _get_scoped(GradeLevel, level_id, _principal(request), code="grade_level_not_found")
+        level = selectors.grade_level_get(scope=_scope(request), grade_level_id=level_id)
         services.grade_level_delete(grade_level=level)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -295,8 +273,8 @@ class CourseListCreateView(ScopedList):
     filterset_class = filters.CourseFilter
     search_fields = ["code", "name", "area"]
 
-    def scoped_rows(self, principal: Principal):
-        return selectors.course_list(institution_id=_institution_scope(principal))
+    def scoped_rows(self, request: Request):
+        return selectors.course_list(scope=_scope(request))
 
     @extend_schema(summary="List courses", responses=CourseSerializer(many=True), examples=[COURSE_EXAMPLE])
     def get(self, request: Request) -> Response:
@@ -310,8 +288,7 @@ class CourseListCreateView(ScopedList):
     def post(self, request: Request) -> Response:
         data = CourseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _refuse_other_institution(_principal(request), GradeLevel, data.validated_data["grade_level_id"])
-        course = services.course_create(**data.validated_data)
+        course = services.course_create(scope=_scope(request), **data.validated_data)
         return Response(CourseSerializer(course).data, status=status.HTTP_201_CREATED)
 
 
@@ -319,23 +296,21 @@ class CourseDetailView(ReadOrManage):
     @extend_schema(summary="A course (seed: GET /api/v1/academic/courses/{courseId})", responses=CourseSerializer,
                    examples=[COURSE_EXAMPLE])
     def get(self, request: Request, course_id: int) -> Response:
-        course = _get_scoped(Course, course_id, _principal(request), code="course_not_found",
-                             queryset=Course.objects.select_related("grade_level"))
+        course = selectors.course_get(scope=_scope(request), course_id=course_id)
         return Response(CourseSerializer(course).data)
 
     @extend_schema(summary="Change a course", request=CourseUpdateSerializer, responses=CourseSerializer,
                    examples=[OpenApiExample("More hours", request_only=True, value={"hours_per_week": 7}),
                              COURSE_EXAMPLE])
     def patch(self, request: Request, course_id: int) -> Response:
-        course = _get_scoped(Course, course_id, _principal(request), code="course_not_found",
-                             queryset=Course.objects.select_related("grade_level"))
+        course = selectors.course_get(scope=_scope(request), course_id=course_id)
         data = CourseUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(CourseSerializer(services.course_update(course=course, **data.validated_data)).data)
 
     @extend_schema(summary="Delete a course outside every curriculum", responses={204: None})
     def delete(self, request: Request, course_id: int) -> Response:
-        course = _get_scoped(Course, course_id, _principal(request), code="course_not_found")
+        course = selectors.course_get(scope=_scope(request), course_id=course_id)
         services.course_delete(course=course)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -344,8 +319,8 @@ class CurriculumListCreateView(ScopedList):
     serializer_class = CurriculumEntrySerializer
     filterset_class = filters.CurriculumFilter
 
-    def scoped_rows(self, principal: Principal):
-        return selectors.curriculum_list(institution_id=_institution_scope(principal))
+    def scoped_rows(self, request: Request):
+        return selectors.curriculum_list(scope=_scope(request))
 
     @extend_schema(summary="The curriculum: courses taught per grade level and year",
                    responses=CurriculumEntrySerializer(many=True), examples=[CURRICULUM_EXAMPLE])
@@ -359,9 +334,8 @@ class CurriculumListCreateView(ScopedList):
     def post(self, request: Request) -> Response:
         data = CurriculumEntryCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _refuse_other_institution(_principal(request), AcademicYear, data.validated_data["academic_year_id"])
-        entry = services.curriculum_add_course(**data.validated_data)
-        entry = selectors.curriculum_list().get(pk=entry.pk)
+        entry = services.curriculum_add_course(scope=_scope(request), **data.validated_data)
+        entry = selectors.curriculum_list(scope=_scope(request)).get(pk=entry.pk)
         return Response(CurriculumEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -370,9 +344,7 @@ class CurriculumDetailView(APIView):
 
     @extend_schema(summary="Remove a course from a year's curriculum", responses={204: None})
     def delete(self, request: Request, entry_id: int) -> Response:
-        entry = CurriculumEntry.objects.select_related("academic_year").filter(pk=entry_id).first()
-        if entry is None or not _visible(_principal(request), entry.academic_year.institution_id):
-            raise NotFound(str(_("Not found.")), code="curriculum_entry_not_found")
+        entry = selectors.curriculum_entry_get(scope=_scope(request), entry_id=entry_id)
         services.curriculum_remove_course(entry=entry)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -385,9 +357,8 @@ class SectionListCreateView(ScopedList):
     filterset_class = filters.SectionFilter
     search_fields = ["code", "name"]
 
-    def scoped_rows(self, principal: Principal):
-        return selectors.section_list(institution_id=_institution_scope(principal),
-                                      section_ids=visible_section_ids(principal))
+    def scoped_rows(self, request: Request):
+        return selectors.section_list(scope=_scope(request), section_ids=visible_section_ids(_principal(request)))
 
     @extend_schema(summary="List sections (filters: year, academic_year, grade_level, level, campus, shift, tutor)",
                    responses=SectionSerializer(many=True), examples=[SECTION_EXAMPLE])
@@ -402,9 +373,8 @@ class SectionListCreateView(ScopedList):
     def post(self, request: Request) -> Response:
         data = SectionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _refuse_other_institution(_principal(request), AcademicYear, data.validated_data["academic_year_id"])
-        section = services.section_create(**data.validated_data)
-        return Response(SectionSerializer(selectors.section_list().get(pk=section.pk)).data,
+        section = services.section_create(scope=_scope(request), **data.validated_data)
+        return Response(SectionSerializer(selectors.section_get(scope=_scope(request), section_id=section.pk)).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -412,25 +382,25 @@ class SectionDetailView(ReadOrManage):
     @extend_schema(summary="A section (seed: GET /api/v1/academic/sections/{sectionId})", responses=SectionSerializer,
                    examples=[SECTION_EXAMPLE])
     def get(self, request: Request, section_id: int) -> Response:
-        return Response(SectionSerializer(_section_scoped(section_id, _principal(request))).data)
+        return Response(SectionSerializer(_section_scoped(section_id, request)).data)
 
     @extend_schema(summary="Change a section's capacity, tutor, campus or shift", request=SectionUpdateSerializer,
                    responses=SectionSerializer,
                    examples=[OpenApiExample("Bigger room", request_only=True, value={"capacity": 32}),
                              SECTION_EXAMPLE])
     def patch(self, request: Request, section_id: int) -> Response:
-        _section_scoped(section_id, _principal(request))
+        _section_scoped(section_id, request)
         data = SectionUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         clear_tutor = "tutor_id" in values and values["tutor_id"] is None
-        services.section_update(section_id=section_id, clear_tutor=clear_tutor, **values)
-        return Response(SectionSerializer(selectors.section_list().get(pk=section_id)).data)
+        services.section_update(scope=_scope(request), section_id=section_id, clear_tutor=clear_tutor, **values)
+        return Response(SectionSerializer(selectors.section_get(scope=_scope(request), section_id=section_id)).data)
 
     @extend_schema(summary="Delete a section without enrollments", responses={204: None})
     def delete(self, request: Request, section_id: int) -> Response:
-        section = _section_scoped(section_id, _principal(request))
-        services.section_delete(section=Section.objects.get(pk=section.pk))
+        section = _section_scoped(section_id, request)
+        services.section_delete(section=section)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -442,8 +412,9 @@ class SectionRosterView(GenericAPIView):
     @extend_schema(summary="The section's roster: ACTIVE enrollments, or (?on=) those covering a date",
                    parameters=[ON_PARAM], responses=EnrollmentSerializer(many=True), examples=[ENROLLMENT_EXAMPLE])
     def get(self, request: Request, section_id: int) -> Response:
-        _section_scoped(section_id, _principal(request))
-        page = self.paginate_queryset(selectors.section_roster(section_id=section_id, on=_parse_on(request)))
+        _section_scoped(section_id, request)
+        page = self.paginate_queryset(selectors.section_roster(scope=_scope(request), section_id=section_id,
+                                                               on=_parse_on(request)))
         return self.get_paginated_response(EnrollmentSerializer(page, many=True).data)
 
 
@@ -453,8 +424,8 @@ class SectionCoursesView(APIView):
     @extend_schema(summary="The courses of the section's grade level in its year", responses=CourseSerializer(many=True),
                    examples=[COURSE_EXAMPLE])
     def get(self, request: Request, section_id: int) -> Response:
-        _section_scoped(section_id, _principal(request))
-        courses = selectors.courses_of_section(section_id=section_id)
+        _section_scoped(section_id, request)
+        courses = selectors.courses_of_section(scope=_scope(request), section_id=section_id)
         return Response(CourseSerializer(courses, many=True).data)
 
 
@@ -470,10 +441,10 @@ class ReadsStudentRecords(BasePermission):
                                           or principal.user_type in FAMILY_ROLES)
 
 
-def _enrollment_scoped(enrollment_id: int, principal: Principal) -> Enrollment:
-    enrollment = (Enrollment.objects.select_related("section", "academic_year").filter(pk=enrollment_id).first())
-    if enrollment is None or not _visible(principal, enrollment.institution_id) \
-            or not can_read_student(principal, enrollment.student_id):
+def _enrollment_scoped(enrollment_id: int, request: Request) -> Enrollment:
+    """An enrollment of the caller's scope whose student they may read (a family: their own), else 404."""
+    enrollment = selectors.enrollment_get(scope=_scope(request), enrollment_id=enrollment_id)
+    if not can_read_student(_principal(request), enrollment.student_id):
         raise NotFound(str(_("Enrollment not found.")), code="enrollment_not_found")
     return enrollment
 
@@ -483,7 +454,7 @@ class EnrollmentDetailView(APIView):
 
     @extend_schema(summary="An enrollment", responses=EnrollmentSerializer, examples=[ENROLLMENT_EXAMPLE])
     def get(self, request: Request, enrollment_id: int) -> Response:
-        return Response(EnrollmentSerializer(_enrollment_scoped(enrollment_id, _principal(request))).data)
+        return Response(EnrollmentSerializer(_enrollment_scoped(enrollment_id, request)).data)
 
 
 class StudentEnrollmentsView(APIView):
@@ -496,10 +467,7 @@ class StudentEnrollmentsView(APIView):
         principal = _principal(request)
         if not can_read_student(principal, student_id):
             raise NotFound(str(_("Student not found.")), code="student_not_found")
-        rows = selectors.student_enrollments(student_id=student_id, on=_parse_on(request))
-        scope = _institution_scope(principal)
-        if scope is not None:
-            rows = rows.filter(institution_id=scope)
+        rows = selectors.student_enrollments(scope=_scope(request), student_id=student_id, on=_parse_on(request))
         return Response(EnrollmentSerializer(rows, many=True).data)
 
 
@@ -513,14 +481,36 @@ class EnrollmentTransferView(APIView):
                        "target_section_id": 8, "effective_date": "2026-06-01", "reason": "Cambio de turno"}),
                        ENROLLMENT_EXAMPLE])
     def post(self, request: Request, enrollment_id: int) -> Response:
-        principal = _principal(request)
-        _enrollment_scoped(enrollment_id, principal)
+        _enrollment_scoped(enrollment_id, request)
         data = TransferSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = Section.objects.filter(pk=data.validated_data["target_section_id"]).first()
-        if target is not None and not _visible(principal, target.institution_id):
-            raise ValidationFailed(fields={"target_section_id": [str(_("Unknown section."))]})
-        new = services.enrollment_transfer(enrollment_id=enrollment_id, **data.validated_data)
+        new = services.enrollment_transfer(scope=_scope(request), enrollment_id=enrollment_id, **data.validated_data)
+        return Response(EnrollmentSerializer(new).data, status=status.HTTP_201_CREATED)
+
+
+class EnrollmentTransferSchoolView(APIView):
+    permission_classes = [MANAGE]
+
+    @extend_schema(summary="Transfer a student to another school (network staff only; closes the old row as "
+                   "TRANSFERRED, opens a TRANSFER_IN row in the target school's section, moves the student's "
+                   "school; emits student.transferred)",
+                   description="The only way a student changes school. Allowed for a network-wide scope "
+                               "(superusers, network staff). A school's staff get 404 for another school's "
+                               "enrollment and 403 (`network_scope_required`) for their own.",
+                   request=TransferSerializer, responses={201: EnrollmentSerializer},
+                   examples=[OpenApiExample("To I.E. Norte's 5A", request_only=True, value={
+                       "target_section_id": 31, "effective_date": "2026-06-01", "reason": "Mudanza"}),
+                       OpenApiExample("Transfer in", response_only=True, value={
+                           **ENROLLMENT_EXAMPLE.value, "id": 93, "code": "ENR-2026-000093", "section_id": 31,
+                           "section_code": "SEC-2026-5A", "enrollment_type": "TRANSFER_IN",
+                           "previous_institution": "I.E. Demo", "enrollment_date": "2026-06-01",
+                           "start_date": "2026-06-01", "previous_enrollment_id": 17})])
+    def post(self, request: Request, enrollment_id: int) -> Response:
+        _enrollment_scoped(enrollment_id, request)
+        data = TransferSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = services.enrollment_transfer_school(scope=_scope(request), enrollment_id=enrollment_id,
+                                                  **data.validated_data)
         return Response(EnrollmentSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
@@ -535,11 +525,11 @@ class EnrollmentWithdrawView(APIView):
                            **ENROLLMENT_EXAMPLE.value, "status": "WITHDRAWN", "end_date": "2026-08-15",
                            "status_reason": "Traslado al extranjero"})])
     def post(self, request: Request, enrollment_id: int) -> Response:
-        _enrollment_scoped(enrollment_id, _principal(request))
+        _enrollment_scoped(enrollment_id, request)
         data = WithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(EnrollmentSerializer(services.enrollment_withdraw(enrollment_id=enrollment_id,
-                                                                          **data.validated_data)).data)
+        return Response(EnrollmentSerializer(services.enrollment_withdraw(
+            scope=_scope(request), enrollment_id=enrollment_id, **data.validated_data)).data)
 
 
 class EnrollmentPromotionDecisionView(APIView):
@@ -550,9 +540,9 @@ class EnrollmentPromotionDecisionView(APIView):
                    examples=[OpenApiExample("Repeats", request_only=True, value={"promotion_decision": "REPEATS"}),
                              ENROLLMENT_EXAMPLE])
     def post(self, request: Request, enrollment_id: int) -> Response:
-        _enrollment_scoped(enrollment_id, _principal(request))
+        _enrollment_scoped(enrollment_id, request)
         data = PromotionDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enrollment = services.enrollment_set_promotion_decision(
-            enrollment_id=enrollment_id, decision=data.validated_data["promotion_decision"])
+            scope=_scope(request), enrollment_id=enrollment_id, decision=data.validated_data["promotion_decision"])
         return Response(EnrollmentSerializer(enrollment).data)

@@ -16,7 +16,7 @@ from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssi
 from apps.auth.contracts import user_summary
 from common.admin import OperatorAdmin, TenantAdmin, TenantTabularInline
 from common.errors import DomainError
-from common.tenancy import Scope, request_scope
+from common.tenancy import SYSTEM, Scope, request_scope
 
 
 def _user_school(user_id: int) -> int | None:
@@ -26,14 +26,14 @@ def _user_school(user_id: int) -> int | None:
 def _section_school(section_id: int) -> int | None:
     from apps.academic import contracts as academic
 
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=SYSTEM, section_id=section_id)
     return section.institution_id if section else None
 
 
 def _course_school(course_id: int) -> int | None:
     from apps.academic import contracts as academic
 
-    course = academic.get_course(course_id=course_id)
+    course = academic.get_course(scope=SYSTEM, course_id=course_id)
     return course.institution_id if course else None
 
 
@@ -199,7 +199,7 @@ class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
     def section_timetable(self, request, section_id: int):
         from apps.academic import contracts as academic
 
-        section = academic.get_section(section_id=section_id)
+        section = academic.get_section(scope=SYSTEM, section_id=section_id)
         if section is None or not request_scope(request).allows(section.institution_id):
             raise Http404  # another school's section is unknown here
         grid = selectors.timetable(scope=request_scope(request), owner="section", owner_id=section_id,

@@ -23,10 +23,10 @@ def seed(school: dict) -> None:
     wanted_courses = set(school.get("course_ids") or [])
     teachers = cycle(teacher_ids)
     for section_id in section_ids:
-        section = academic.get_section(section_id=section_id)
+        section = academic.get_section(scope=SYSTEM, section_id=section_id)
         if section is None:
             continue
-        courses = [c for c in academic.courses_of_section(section_id=section_id)
+        courses = [c for c in academic.courses_of_section(scope=SYSTEM, section_id=section_id)
                    if not wanted_courses or c.id in wanted_courses]
         for course in courses:
             assignment = TeacherAssignment.objects.filter(course_id=course.id, section_id=section_id,

@@ -222,7 +222,7 @@ def block_detail(*, scope: Scope, block_id: int, teacher_id: int | None = None) 
 
 def section_in_scope(*, scope: Scope, section_id: int) -> academic.SectionDTO:
     """The section (academic's DTO) if the scope reaches its school; else 404 like an unknown id."""
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=scope, section_id=section_id)
     if section is None or not scope.allows(section.institution_id):
         raise NotFound(_("Section not found."), code="section_not_found")
     return section
@@ -291,7 +291,7 @@ def section_teachers(*, scope: Scope, section_id: int) -> dict:
     section = section_in_scope(scope=scope, section_id=section_id)
     assignments = list(assignment_list(scope=scope, filters={"section_id": section_id}))
     teachers = users.get_users(user_ids=[a.teacher_id for a in assignments])
-    courses = academic.get_courses(course_ids={a.course_id for a in assignments})
+    courses = academic.get_courses(scope=scope, course_ids={a.course_id for a in assignments})
     minutes = _weekly_minutes_by_assignment([a.pk for a in assignments])
     return {
         "section_id": section_id, "section_code": section.code, "academic_year_id": section.academic_year_id,
@@ -313,8 +313,8 @@ def teacher_courses(*, scope: Scope, teacher_id: int, academic_year_id: int | No
     assignments = list(assignment_list(scope=scope, filters={"academic_year_id": academic_year_id},
                                        teacher_id=teacher_id))
     section_ids = {a.section_id for a in assignments}
-    sections = academic.get_sections(section_ids=section_ids)
-    courses = academic.get_courses(course_ids={a.course_id for a in assignments})
+    sections = academic.get_sections(scope=scope, section_ids=section_ids)
+    courses = academic.get_courses(scope=scope, course_ids={a.course_id for a in assignments})
     counts = headcounts(section_ids=section_ids)
     minutes = _weekly_minutes_by_assignment([a.pk for a in assignments])
     return {
@@ -337,8 +337,8 @@ def timetable(*, scope: Scope, owner: str, owner_id: int, academic_year_id: int 
     blocks = timetable_blocks(scope=scope, academic_year_id=academic_year_id,
                               **({"teacher_id": owner_id} if owner == "teacher" else {"section_id": owner_id}))
     teachers = users.get_users(user_ids={b.teacher_id for b in blocks})
-    sections = academic.get_sections(section_ids={b.section_id for b in blocks})
-    courses = academic.get_courses(course_ids={b.course_id for b in blocks})
+    sections = academic.get_sections(scope=scope, section_ids={b.section_id for b in blocks})
+    courses = academic.get_courses(scope=scope, course_ids={b.course_id for b in blocks})
     used_days = {b.day_of_week for b in blocks}
     days = []
     for day in DayOfWeek:

@@ -39,7 +39,7 @@ from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssi
 from apps.assignments.selectors import BlockConflict, ProposedBlock
 from apps.users import contracts as users
 from common.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
-from common.tenancy import Scope
+from common.tenancy import SYSTEM, Scope
 from events import publish
 
 DEADLOCK_DETECTED = "40P01"  # SQLSTATE of a deadlock broken by PostgreSQL
@@ -56,9 +56,9 @@ def assignment_create(*, scope: Scope, teacher_id: int, course_id: int, section_
                       actor_id: int | None = None) -> TeacherAssignment:
     """Assign an active TEACHER to a course of a section (for the section's academic year).
     The section, the teacher and the course must be reached by `scope` (else 404, like unknown ids)."""
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=scope, section_id=section_id)
     teacher = users.get_user(user_id=teacher_id)
-    course = academic.get_course(course_id=course_id)
+    course = academic.get_course(scope=scope, course_id=course_id)
     missing = {}  # unknown, or of a school the scope does not reach: the same answer
     if section is None or not scope.allows(section.institution_id):
         missing["section_id"] = (_("No section with this id."), "section_not_found")
@@ -332,7 +332,7 @@ def _refresh_workload(*, teacher_id: int, academic_year_id: int, institution_id:
 
 def section_headcount_refresh(*, section_id: int, event_id: str = "") -> SectionHeadcount:
     """Recount the section's active roster from academic (idempotent: a recount, never an increment)."""
-    count = len(academic.section_student_ids(section_id=section_id))
+    count = len(academic.section_student_ids(scope=SYSTEM, section_id=section_id))
     row, _created = SectionHeadcount.objects.update_or_create(
         section_id=section_id, defaults={"active_students": count, "last_event_id": event_id})
     return row

@@ -47,7 +47,7 @@ from apps.users import contracts as users
 from common.api import error_body
 from common.errors import NotFound, ValidationFailed
 from common.filters import MAX_BIGINT
-from common.tenancy import Scope
+from common.tenancy import SYSTEM, Scope
 
 READ = requires("assignments.read")
 MANAGE = requires("assignments.manage")
@@ -132,7 +132,7 @@ def _page_context(objects) -> dict:
     """Names for one page: one call per context, whatever the page size."""
     return {
         "teachers": users.get_users(user_ids={o.teacher_id for o in objects}),
-        "sections": academic.get_sections(section_ids={o.section_id for o in objects}),
+        "sections": academic.get_sections(scope=SYSTEM, section_ids={o.section_id for o in objects}),
         "headcounts": selectors.headcounts(section_ids={o.section_id for o in objects}),
     }
 
@@ -377,7 +377,7 @@ class SectionTimetableView(APIView):
                     raise NotFound(_("Section not found."), code="section_not_found")
                 # the caller's own section (a teacher's, a student's, a guardian's child's) is reached
                 # through their own ids, not their school: read it within the section's school
-                own = academic.get_section(section_id=section_id)
+                own = academic.get_section(scope=scope, section_id=section_id)
                 scope = Scope.school(own.institution_id) if own is not None else Scope.nobody()
         section = selectors.section_in_scope(scope=scope, section_id=section_id)
         body = selectors.timetable(scope=scope, owner="section", owner_id=section_id,

@@ -16,13 +16,13 @@ from apps.attendance.models import (
 from apps.auth.contracts import user_summary
 from common.admin import OperatorAdmin, TenantAdmin
 from common.errors import DomainError
-from common.tenancy import request_scope
+from common.tenancy import SYSTEM, request_scope
 
 
 def _section_school(section_id: int) -> int | None:
     from apps.academic import contracts as academic
 
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=SYSTEM, section_id=section_id)
     return section.institution_id if section else None
 
 

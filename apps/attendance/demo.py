@@ -49,7 +49,7 @@ def seed(school: dict) -> None:
     if institution_id is None or not section_ids:
         return
     for enrollment_id in school.get("enrollment_ids") or []:
-        enrollment = academic.get_enrollment(enrollment_id=enrollment_id)
+        enrollment = academic.get_enrollment(scope=SYSTEM, enrollment_id=enrollment_id)
         if enrollment is not None and enrollment.status == "ACTIVE":
             services.attendance_initialize(scope=SYSTEM, enrollment_id=enrollment.id, student_id=enrollment.student_id,
                                            section_id=enrollment.section_id)
@@ -61,7 +61,7 @@ def seed(school: dict) -> None:
         marked = set(AttendanceRecord.objects.filter(section_id=section_id, date__in=days, session_number=None)
                      .values_list("date", flat=True).distinct())
         for index, day in enumerate(days):
-            roster = sorted(academic.section_student_ids(section_id=section_id, on=day))
+            roster = sorted(academic.section_student_ids(scope=SYSTEM, section_id=section_id, on=day))
             if day in marked or not roster:
                 continue
             services.attendance_mark_section(scope=SYSTEM, section_id=section_id, day=day, marked_by_id=marker,
@@ -74,7 +74,7 @@ def _seed_justifications(school: dict, section_id: int, days: list[date]) -> Non
     the other justified and waiting for review."""
     if len(days) < 5:
         return
-    roster = sorted(academic.section_student_ids(section_id=section_id, on=days[1]))
+    roster = sorted(academic.section_student_ids(scope=SYSTEM, section_id=section_id, on=days[1]))
     if len(roster) < 3:
         return
     student_id = roster[2]

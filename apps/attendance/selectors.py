@@ -36,7 +36,7 @@ def _scoped(qs: QuerySet, *, student_ids: Iterable[int] | None, section_ids: Ite
 
 def section_in_scope(*, scope: Scope, section_id: int):
     """Academic's SectionDTO if the scope reaches its school; else a 404 like an unknown section."""
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=scope, section_id=section_id)
     if section is None:
         raise NotFound(_("Section not found."), code="section_not_found")
     scope.require(section.institution_id, code="section_not_found", message=_("Section not found."))
@@ -58,7 +58,7 @@ def enrollment_in_scope(*, scope: Scope, enrollment_id: int, student_id: int | N
     section, when given); anything else is a 404. Network-wide callers (saga, service) are not asked."""
     if scope.is_network:
         return
-    enrollment = academic.get_enrollment(enrollment_id=enrollment_id)
+    enrollment = academic.get_enrollment(scope=scope, enrollment_id=enrollment_id)
     if (enrollment is None or not scope.allows(enrollment.institution_id)
             or (student_id is not None and enrollment.student_id != student_id)
             or (section_id is not None and enrollment.section_id != section_id)):
@@ -86,7 +86,7 @@ def section_day_sheet(*, scope: Scope, section_id: int, day: date, session_numbe
     """The section's attendance sheet for a day: every student on the roster that day with their
     record (status None when not marked yet), in roster order, with names and counts."""
     section = section_in_scope(scope=scope, section_id=section_id)
-    roster = academic.section_student_ids(section_id=section_id, on=day)
+    roster = academic.section_student_ids(scope=scope, section_id=section_id, on=day)
     on_roster = set(roster)
     records = {r.student_id: r for r in AttendanceRecord.objects.in_scope(scope).filter(section_id=section_id, date=day,
                                                                          session_number=session_number)}
@@ -145,11 +145,11 @@ def student_summary(*, scope: Scope, student_id: int, period_id: int | None = No
 
 def _periods_of_student(scope: Scope, student_id: int) -> list:
     today = timezone.localdate()
-    section_id = academic.student_section_on(student_id=student_id, on=today)
+    section_id = academic.student_section_on(scope=scope, student_id=student_id, on=today)
     if section_id is None:
         section_id = (AttendanceRecord.objects.in_scope(scope).filter(student_id=student_id).order_by("-date")
                       .values_list("section_id", flat=True).first())
-    section = academic.get_section(section_id=section_id) if section_id is not None else None
+    section = academic.get_section(scope=scope, section_id=section_id) if section_id is not None else None
     if section is None or not scope.allows(section.institution_id):
         return []
     return institution.periods_of_year(institution_id=section.institution_id, year=section.year)

@@ -142,7 +142,7 @@ def attendance_mark_section(*, scope: Scope, section_id: int, day: date, excepti
         fields["date"] = [_("That date is not a school day.")]
     if session_number is not None and session_number < 1:
         fields["sessionNumber"] = [_("Session numbers start at 1.")]
-    roster = set(academic.section_student_ids(section_id=section_id, on=day))
+    roster = set(academic.section_student_ids(scope=scope, section_id=section_id, on=day))
     rows = _row_errors(exceptions, roster)
     if rows:
         fields["exceptions"] = [_("Row %(index)s: %(errors)s") % {

@@ -16,14 +16,14 @@ from apps.enrollment import services
 from apps.enrollment.models import EnrollmentRequest
 from common.admin import NOT_IN_SCHOOL, TenantAdmin, TenantTabularInline
 from common.errors import DomainError
-from common.tenancy import request_scope
+from common.tenancy import SYSTEM, request_scope
 from events.saga.models import SagaStep
 
 
 def _section_school(section_id: int) -> int | None:
     from apps.academic import contracts as academic
 
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=SYSTEM, section_id=section_id)
     return section.institution_id if section else None
 
 
@@ -102,7 +102,8 @@ class EnrollmentRequestAdmin(TenantAdmin):
                     form.add_error(field, NOT_IN_SCHOOL)  # another school's id is unknown here
         if request.method == "POST" and form.is_valid():
             try:
-                saga, _created = services.enrollment_request(**form.cleaned_data)
+                saga, _created = services.enrollment_request(scope=request_scope(request), actor_id=request.user.pk,
+                                                            **form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, f"{exc.message} ({exc.code}) {exc.details or ''}")
             else:

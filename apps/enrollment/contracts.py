@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.enrollment import selectors
+from common.tenancy import Scope
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,8 @@ class EnrollmentRequestDTO:
     last_error: str
 
 
-def get_enrollment_request(*, saga_id: str) -> EnrollmentRequestDTO | None:
-    saga = selectors.enrollment_request(saga_id=saga_id)
+def get_enrollment_request(*, scope: Scope, saga_id: str) -> EnrollmentRequestDTO | None:
+    saga = selectors.enrollment_request(scope=scope, saga_id=saga_id)
     if saga is None:
         return None
     return EnrollmentRequestDTO(saga_id=str(saga.id), status=saga.status, student_id=saga.data["student_id"],

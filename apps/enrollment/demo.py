@@ -5,6 +5,7 @@ admin's "Enrollment requests" shows completed sagas with their steps, and a comp
 from __future__ import annotations
 
 from apps.enrollment import services
+from common.tenancy import SYSTEM
 
 
 def seed(school: dict) -> None:
@@ -13,5 +14,5 @@ def seed(school: dict) -> None:
         return
     for index, student_id in enumerate(school.get("applicant_ids", [])):
         # The idempotency key makes a second seed_demo find the same sagas instead of starting new ones.
-        services.enrollment_request(student_id=student_id, section_id=section_ids[index % len(section_ids)],
+        services.enrollment_request(scope=SYSTEM, student_id=student_id, section_id=section_ids[index % len(section_ids)],
                                     idempotency_key=f"demo-admission-{student_id}")

@@ -18,19 +18,20 @@ from apps.grades.models import (
     PeriodReopening,
 )
 from common.admin import TenantAdmin, TenantTabularInline
+from common.tenancy import SYSTEM
 
 
 def _section_school(section_id: int) -> int | None:
     from apps.academic import contracts as academic
 
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=SYSTEM, section_id=section_id)
     return section.institution_id if section else None
 
 
 def _course_school(course_id: int) -> int | None:
     from apps.academic import contracts as academic
 
-    course = academic.get_course(course_id=course_id)
+    course = academic.get_course(scope=SYSTEM, course_id=course_id)
     return course.institution_id if course else None
 
 

@@ -52,20 +52,20 @@ def seed(school: dict) -> None:
         return
     struggling_student = None
     for section_id in school.get("section_ids") or []:
-        section = academic.get_section(section_id=section_id)
+        section = academic.get_section(scope=SYSTEM, section_id=section_id)
         if section is None:
             continue
         scale = services.scale_for_section(section)
-        students = sorted(academic.section_student_ids(section_id=section_id))
+        students = sorted(academic.section_student_ids(scope=SYSTEM, section_id=section_id))
         for student_id in students:
             if not GradeRecord.objects.filter(student_id=student_id, section_id=section_id).exists():
-                enrollment = academic.active_enrollment(student_id=student_id)
+                enrollment = academic.active_enrollment(scope=SYSTEM, student_id=student_id)
                 if enrollment is not None:
                     services.grade_records_initialize(scope=SYSTEM, enrollment_id=enrollment.id, student_id=student_id,
                                                       section_id=section_id)
         if struggling_student is None and students:
             struggling_student = students[0]
-        for position, course in enumerate(academic.courses_of_section(section_id=section_id)):
+        for position, course in enumerate(academic.courses_of_section(scope=SYSTEM, section_id=section_id)):
             plan = _plan(course, period_id)
             components = list(plan.components.order_by("position"))[:GRADED]
             for component in components:

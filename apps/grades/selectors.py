@@ -22,7 +22,7 @@ from apps.grades.models import (
 from apps.grades.scales import Scale
 from apps.institution import contracts as institution
 from common.errors import NotFound
-from common.tenancy import Scope
+from common.tenancy import SYSTEM, Scope
 
 
 def evaluation_plans(*, scope: Scope, course_id: int | None = None, period_id: int | None = None,
@@ -48,7 +48,8 @@ def _plans_of_sections(section_ids: Iterable[int]) -> Q:
     section_ids = sorted(set(section_ids))
     if not section_ids:
         return Q(pk__in=[])
-    course_ids = {course.id for section_id in section_ids for course in academic.courses_of_section(section_id=section_id)}
+    course_ids = {course.id for section_id in section_ids
+                  for course in academic.courses_of_section(scope=SYSTEM, section_id=section_id)}
     return Q(section_id__in=section_ids) | Q(section_id__isnull=True, course_id__in=course_ids)
 
 
@@ -81,7 +82,7 @@ def period_in_scope(*, scope: Scope, period_id: int):
 
 def section_in_scope(*, scope: Scope, section_id: int):
     """Academic's SectionDTO of `section_id` if the scope reaches its school, else a 404."""
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=scope, section_id=section_id)
     if section is None:
         raise NotFound(_("Section not found."), code="section_not_found")
     scope.require(section.institution_id, code="section_not_found", message=_("Section not found."))
@@ -148,11 +149,11 @@ def student_period_report(*, scope: Scope, student_id: int, period_id: int) -> S
                 course_id__in=course_ids).prefetch_related(
                 Prefetch("components", queryset=EvaluationComponent.objects.order_by("position", "id"))):
             plans[(plan.course_id, plan.section_id)] = plan
-    sections = academic.get_sections(section_ids=list(section_ids)) if section_ids else {}
+    sections = academic.get_sections(scope=scope, section_ids=list(section_ids)) if section_ids else {}
     courses, scales = {}, {}
     for section_id in section_ids:
         section = sections.get(section_id)
-        for course in academic.courses_of_section(section_id=section_id):
+        for course in academic.courses_of_section(scope=scope, section_id=section_id):
             courses[course.id] = course
         if section is not None:
             scales[section_id] = Scale.from_dto(

@@ -36,7 +36,7 @@ from apps.grades.models import (
 from apps.grades.scales import Scale, ScaleError
 from apps.institution import contracts as institution
 from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
-from common.tenancy import Scope
+from common.tenancy import SYSTEM, Scope
 from events import publish
 
 HUNDRED = Decimal(100)
@@ -50,7 +50,7 @@ def scale_for_section(section) -> Scale:
 
 
 def _section(section_id: int):
-    section = academic.get_section(section_id=section_id)
+    section = academic.get_section(scope=SYSTEM, section_id=section_id)
     if section is None:
         raise NotFound(_("Section not found."), code="section_not_found")
     return section
@@ -151,7 +151,7 @@ def _ensure_can_manage_plan(actor, *, course_id: int, section_id: int | None) ->
 def evaluation_plan_create(*, scope: Scope, actor, course_id: int, period_id: int, section_id: int | None, name: str,
                            components: Sequence[ComponentInput]) -> EvaluationPlan:
     """A plan of the school of its course and period (both must be in the scope: a foreign one is a 404)."""
-    course = academic.get_course(course_id=course_id)
+    course = academic.get_course(scope=scope, course_id=course_id)
     if course is None:
         raise NotFound(_("Course not found."), code="course_not_found")
     scope.require(course.institution_id, code="course_not_found", message=_("Course not found."))
@@ -161,7 +161,7 @@ def evaluation_plan_create(*, scope: Scope, actor, course_id: int, period_id: in
                                     code="period_other_institution")
     if section_id is not None:
         selectors.section_in_scope(scope=scope, section_id=section_id)
-        if course_id not in {c.id for c in academic.courses_of_section(section_id=section_id)}:
+        if course_id not in {c.id for c in academic.courses_of_section(scope=scope, section_id=section_id)}:
             raise BusinessRuleViolation(_("The course is not taught in that section."), code="course_not_in_section")
     _ensure_can_manage_plan(actor, course_id=course_id, section_id=section_id)
     _ensure_period_open(scope, period_id)
@@ -250,7 +250,7 @@ def _ensure_enrollment_in_scope(scope: Scope, enrollment_id: int, *, student_id:
     404 like an unknown enrollment. Network-wide callers (the saga, the service) are not asked."""
     if scope.is_network:
         return
-    enrollment = academic.get_enrollment(enrollment_id=enrollment_id)
+    enrollment = academic.get_enrollment(scope=scope, enrollment_id=enrollment_id)
     if (enrollment is None or not scope.allows(enrollment.institution_id)
             or (student_id is not None and enrollment.student_id != student_id)
             or (section_id is not None and enrollment.section_id != section_id)):
@@ -264,7 +264,7 @@ def grade_records_initialize(*, scope: Scope, enrollment_id: int, student_id: in
     must be in the scope (a foreign one is a 404)."""
     section = selectors.section_in_scope(scope=scope, section_id=section_id)
     _ensure_enrollment_in_scope(scope, enrollment_id, student_id=student_id, section_id=section_id)
-    courses = academic.courses_of_section(section_id=section_id)
+    courses = academic.courses_of_section(scope=scope, section_id=section_id)
     periods = institution.periods_of_year(institution_id=section.institution_id, year=section.year)
     if not courses or not periods:
         return 0
@@ -506,7 +506,7 @@ def competency_evaluate(*, scope: Scope, actor, student_id: int, course_id: int,
     if level not in CompetencyLevel.values:
         raise ValidationFailed(_("Invalid input."), code="out_of_scale",
                                fields={"level": [_("Must be one of AD, A, B, C.")]})
-    course = academic.get_course(course_id=course_id)
+    course = academic.get_course(scope=scope, course_id=course_id)
     allowed = selectors.competency_keys(course) if course else []
     if competency not in allowed:
         raise ValidationFailed(_("Invalid input."), fields={"competency": [_("Not a competency of the course.")]})

@@ -36,20 +36,23 @@ def guardians_of_students(student_ids: list[int]) -> dict[int, list[Any]]:
 
 def get_section(section_id: int) -> Any | None:
     import apps.academic.contracts as academic
+    from common.tenancy import SYSTEM
 
-    return academic.get_section(section_id=section_id)
+    return academic.get_section(scope=SYSTEM, section_id=section_id)
 
 
 def section_student_ids(section_id: int) -> list[int]:
     import apps.academic.contracts as academic
+    from common.tenancy import SYSTEM
 
-    return list(academic.section_student_ids(section_id=section_id))
+    return list(academic.section_student_ids(scope=SYSTEM, section_id=section_id))
 
 
 def get_course(course_id: int) -> Any | None:
     import apps.academic.contracts as academic
+    from common.tenancy import SYSTEM
 
-    return academic.get_course(course_id=course_id)
+    return academic.get_course(scope=SYSTEM, course_id=course_id)
 
 
 def get_institution(institution_id: int | None) -> Any | None:

@@ -85,6 +85,7 @@ class EnrollmentFactory(DjangoModelFactory):
 
     section = factory.SubFactory(SectionFactory)
     academic_year = factory.SelfAttribute("section.academic_year")
+    year = factory.SelfAttribute("academic_year.year")
     institution_id = factory.SelfAttribute("section.institution_id")
     student_id = factory.Sequence(lambda n: 900000 + n)
     code = factory.Sequence(lambda n: f"ENR-2026-{800000 + n:06d}")

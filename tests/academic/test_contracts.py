@@ -13,6 +13,7 @@ from apps.academic import contracts
 from apps.academic.models import AcademicYear, Enrollment, GradeLevel, Section
 from apps.auth import contracts as auth_contracts
 from common.errors import Conflict
+from common.tenancy import SYSTEM
 from tests.academic.factories import CourseFactory, CurriculumEntryFactory, EnrollmentFactory, InstitutionFactory
 
 D = datetime.date
@@ -20,33 +21,33 @@ D = datetime.date
 
 @pytest.mark.django_db
 def test_section_and_course_dtos_are_frozen(school):
-    dto = contracts.get_section(section_id=school.s5a.pk)
+    dto = contracts.get_section(scope=SYSTEM, section_id=school.s5a.pk)
     assert (dto.code, dto.year, dto.level, dto.grade_number, dto.capacity, dto.tutor_id) == (
         "SEC-2026-5A", 2026, "PRIMARIA", 5, 2, school.tutor.pk)
     with pytest.raises(dataclasses.FrozenInstanceError):
         dto.capacity = 3
-    assert contracts.get_section(section_id=999999) is None
-    assert set(contracts.get_sections(section_ids=[school.s5a.pk, school.s5b.pk])) == {school.s5a.pk, school.s5b.pk}
+    assert contracts.get_section(scope=SYSTEM, section_id=999999) is None
+    assert set(contracts.get_sections(scope=SYSTEM, section_ids=[school.s5a.pk, school.s5b.pk])) == {school.s5a.pk, school.s5b.pk}
     course = CourseFactory(grade_level=school.levels[5], competencies=["A", "B"])
     CurriculumEntryFactory(course=course, academic_year=school.year)
     CourseFactory(grade_level=school.levels[4])  # another grade: not a course of 5A
-    assert contracts.get_course(course_id=course.pk).competencies == ("A", "B")
-    assert [c.id for c in contracts.courses_of_section(section_id=school.s5a.pk)] == [course.pk]
+    assert contracts.get_course(scope=SYSTEM, course_id=course.pk).competencies == ("A", "B")
+    assert [c.id for c in contracts.courses_of_section(scope=SYSTEM, section_id=school.s5a.pk)] == [course.pk]
 
 
 @pytest.mark.django_db
 def test_saga_contract_round_trip_and_active_enrollment(school):
     student = school.students[0]
-    opened = contracts.enrollment_open(student_id=student.pk, section_id=school.s5b.pk, enrollment_type="REGULAR",
+    opened = contracts.enrollment_open(scope=SYSTEM, student_id=student.pk, section_id=school.s5b.pk, enrollment_type="REGULAR",
                                        enrollment_date=D(2026, 3, 2), previous_institution=None, saga_id="saga-42")
     assert opened.status == "PENDING" and opened.saga_id == "saga-42" and opened.code.startswith("ENR-2026-")
-    assert contracts.enrollment_assign_to_section(enrollment_id=opened.id).seat_assigned
-    active = contracts.enrollment_activate(enrollment_id=opened.id)
+    assert contracts.enrollment_assign_to_section(scope=SYSTEM, enrollment_id=opened.id).seat_assigned
+    active = contracts.enrollment_activate(scope=SYSTEM, enrollment_id=opened.id)
     assert active.status == "ACTIVE"
-    assert contracts.active_enrollment(student_id=student.pk) == active
-    assert contracts.active_enrollment(student_id=student.pk, academic_year_id=school.year.pk).id == opened.id
-    assert contracts.section_student_ids(section_id=school.s5b.pk) == [student.pk]
-    assert contracts.student_section_on(student_id=student.pk, on=D(2026, 4, 1)) == school.s5b.pk
+    assert contracts.active_enrollment(scope=SYSTEM, student_id=student.pk) == active
+    assert contracts.active_enrollment(scope=SYSTEM, student_id=student.pk, academic_year_id=school.year.pk).id == opened.id
+    assert contracts.section_student_ids(scope=SYSTEM, section_id=school.s5b.pk) == [student.pk]
+    assert contracts.student_section_on(scope=SYSTEM, student_id=student.pk, on=D(2026, 4, 1)) == school.s5b.pk
     # the auth provider: a student's current sections
     assert auth_contracts._provide("student_section_ids", student.pk) == [school.s5b.pk]
 
@@ -55,9 +56,9 @@ def test_saga_contract_round_trip_and_active_enrollment(school):
 def test_section_student_ids_on_a_date(school):
     EnrollmentFactory(section=school.s5a, student_id=1, status="TRANSFERRED", end_date=D(2026, 5, 1))
     EnrollmentFactory(section=school.s5a, student_id=2)
-    assert sorted(contracts.section_student_ids(section_id=school.s5a.pk, on=D(2026, 4, 1))) == [1, 2]
-    assert contracts.section_student_ids(section_id=school.s5a.pk, on=D(2026, 5, 1)) == [2]
-    assert contracts.section_student_ids(section_id=school.s5a.pk) == [2]
+    assert sorted(contracts.section_student_ids(scope=SYSTEM, section_id=school.s5a.pk, on=D(2026, 4, 1))) == [1, 2]
+    assert contracts.section_student_ids(scope=SYSTEM, section_id=school.s5a.pk, on=D(2026, 5, 1)) == [2]
+    assert contracts.section_student_ids(scope=SYSTEM, section_id=school.s5a.pk) == [2]
 
 
 def _small_school():
@@ -92,10 +93,11 @@ def _race(fn, args_list):
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_assignments_to_the_last_seat_one_wins():
     section = _small_school()
-    pending = [contracts.enrollment_open(student_id=sid, section_id=section.pk, enrollment_type="REGULAR",
+    pending = [contracts.enrollment_open(scope=SYSTEM, student_id=sid, section_id=section.pk, enrollment_type="REGULAR",
                                          enrollment_date=D(2026, 3, 2), previous_institution=None, saga_id=f"c-{sid}")
                for sid in (11, 12)]
-    results = _race(lambda eid: contracts.enrollment_assign_to_section(enrollment_id=eid), [(p.id,) for p in pending])
+    results = _race(lambda eid: contracts.enrollment_assign_to_section(scope=SYSTEM, enrollment_id=eid),
+                    [(p.id,) for p in pending])
     outcomes = sorted(kind for kind, _ in results)
     assert outcomes == ["error", "ok"]
     error = next(value for kind, value in results if kind == "error")
@@ -108,11 +110,11 @@ def test_two_concurrent_enrollments_of_one_student_one_wins():
     section = _small_school()
     Section.objects.filter(pk=section.pk).update(capacity=10)
     results = _race(lambda saga: contracts.enrollment_open(
-        student_id=99, section_id=section.pk, enrollment_type="REGULAR", enrollment_date=D(2026, 3, 2),
+        scope=SYSTEM, student_id=99, section_id=section.pk, enrollment_type="REGULAR", enrollment_date=D(2026, 3, 2),
         previous_institution=None, saga_id=saga), [("s-1",), ("s-2",)])
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     error = next(value for kind, value in results if kind == "error")
-    assert isinstance(error, Conflict) and error.code == "already_enrolled"
+    assert isinstance(error, Conflict) and error.code == "student_already_enrolled"
     assert Enrollment.objects.filter(student_id=99).count() == 1
 
 
@@ -137,4 +139,4 @@ def test_demo_seed_is_idempotent_and_publishes_enrollments():
         "SEC-2026-5A", "SEC-2026-5B"]
     assert OutboxEvent.objects.filter(event_type="student.enrolled", aggregate_id__in=[
         str(i) for i in data["enrollment_ids"]]).count() == 5
-    assert len(contracts.courses_of_section(section_id=data["section_ids"][0])) == 6
+    assert len(contracts.courses_of_section(scope=SYSTEM, section_id=data["section_ids"][0])) == 6

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from apps.academic import services
 from apps.academic.models import AcademicYear, Enrollment, Section
+from common.tenancy import SYSTEM
 from events.models import OutboxEvent
 from tests.academic.factories import AcademicYearFactory, EnrollmentFactory
 
@@ -29,7 +30,7 @@ def next_year(school):
 
 
 def _run(school, **kwargs):
-    return services.rollover_execute(institution_id=school.institution.pk, from_year=2026, to_year=2027, **kwargs)
+    return services.rollover_execute(scope=SYSTEM, institution_id=school.institution.pk, from_year=2026, to_year=2027, **kwargs)
 
 
 def test_rollover_promotes_repeats_and_graduates(school, next_year):

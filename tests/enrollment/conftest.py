@@ -11,6 +11,7 @@ import pytest
 from apps.academic import services as academic_services
 from apps.institution import services as institution_services
 from apps.users.models import GuardianLink
+from common.tenancy import SYSTEM
 from tests.users.factories import GuardianFactory, GuardianLinkFactory, StaffFactory, StudentFactory, TeacherFactory
 
 YEAR = date.today().year
@@ -44,17 +45,17 @@ def build_school(*, capacity: int = 30) -> School:
                                                          start_date=date(YEAR, 1, 2), end_date=date(YEAR, 12, 20))
     year = academic_services.academic_year_create(institution_id=institution.pk, year=YEAR,
                                                   start_date=date(YEAR, 1, 2), end_date=date(YEAR, 12, 20))
-    academic_services.academic_year_start(academic_year_id=year.pk)
+    academic_services.academic_year_start(scope=SYSTEM, academic_year_id=year.pk)
     level = academic_services.grade_level_create(institution_id=institution.pk, level="PRIMARIA", number=5,
                                                  name="5.º de primaria", order=5)
     course_ids = []
     for code, name in (("MAT5", "Matemática"), ("COM5", "Comunicación")):
-        course = academic_services.course_create(grade_level_id=level.pk, code=code, name=name, area=name,
+        course = academic_services.course_create(scope=SYSTEM, grade_level_id=level.pk, code=code, name=name, area=name,
                                                  hours_per_week=5, competencies=["Resuelve problemas"])
-        academic_services.curriculum_add_course(academic_year_id=year.pk, course_id=course.pk)
+        academic_services.curriculum_add_course(scope=SYSTEM, academic_year_id=year.pk, course_id=course.pk)
         course_ids.append(course.pk)
     tutor = TeacherFactory(institution_id=institution.pk)
-    section = academic_services.section_create(academic_year_id=year.pk, grade_level_id=level.pk, name="5A",
+    section = academic_services.section_create(scope=SYSTEM, academic_year_id=year.pk, grade_level_id=level.pk, name="5A",
                                                capacity=capacity, tutor_id=tutor.pk)
     secretary = StaffFactory(user_type="SECRETARY", institution_id=institution.pk)
     return School(institution_id=institution.pk, academic_year_id=year.pk, section_id=section.pk,

@@ -48,7 +48,7 @@ def enrolled_events(enrollment_id):
 
 def assert_fully_enrolled(saga, school):
     enrollment_id = saga.data["enrollment_id"]
-    enrollment = academic.get_enrollment(enrollment_id=enrollment_id)
+    enrollment = academic.get_enrollment(scope=SYSTEM, enrollment_id=enrollment_id)
     assert enrollment.status == "ACTIVE" and enrollment.section_id == school.section_id
     assert grades.grade_record_count(scope=SYSTEM, enrollment_id=enrollment_id) == len(school.course_ids) * len(school.period_ids)
     assert attendance.has_attendance_record(scope=SYSTEM, enrollment_id=enrollment_id)
@@ -57,13 +57,13 @@ def assert_fully_enrolled(saga, school):
 
 def assert_fully_compensated(saga, school, student_id):
     enrollment_id = saga.data.get("enrollment_id")
-    assert academic.active_enrollment(student_id=student_id) is None
+    assert academic.active_enrollment(scope=SYSTEM, student_id=student_id) is None
     if enrollment_id is not None:
-        assert academic.get_enrollment(enrollment_id=enrollment_id) is None
+        assert academic.get_enrollment(scope=SYSTEM, enrollment_id=enrollment_id) is None
         assert grades.grade_record_count(scope=SYSTEM, enrollment_id=enrollment_id) == 0
         assert not attendance.has_attendance_record(scope=SYSTEM, enrollment_id=enrollment_id)
         assert not enrolled_events(enrollment_id).exists()
-    assert student_id not in academic.section_student_ids(section_id=school.section_id)
+    assert student_id not in academic.section_student_ids(scope=SYSTEM, section_id=school.section_id)
 
 
 def post_enrollment(client, student_id, section_id, **extra):
@@ -96,7 +96,7 @@ def test_enrolling_answers_202_with_a_status_url_and_the_saga_completes(school, 
 
 
 def school_year(school):
-    return academic.get_section(section_id=school.section_id).year
+    return academic.get_section(scope=SYSTEM, section_id=school.section_id).year
 
 
 def test_the_same_idempotency_key_starts_one_saga(school, client_for, django_capture_on_commit_callbacks):
@@ -245,7 +245,7 @@ def test_a_transient_failure_is_retried_and_the_saga_completes(school, settings,
                      min_size=1, max_size=4))
 def test_random_failure_points_never_leave_partial_state(school, settings, plan, django_capture_on_commit_callbacks):
     settings.SAGA_FAULT_INJECTION = True
-    academic_services.section_update(section_id=school.section_id, capacity=1000)  # room for every example
+    academic_services.section_update(scope=SYSTEM, section_id=school.section_id, capacity=1000)  # room for every example
     for step, mode in plan:
         student = school.new_student(guardians=1)
         saga = run(student.pk, school.section_id, django_capture_on_commit_callbacks,

@@ -20,8 +20,9 @@ def _section_school(TeacherAssignment, section_id, cache):
                   .values_list("institution_id", flat=True).first())
         if school is None:
             from apps.academic import contracts as academic
+            from common.tenancy import SYSTEM
 
-            section = academic.get_section(section_id=section_id)
+            section = academic.get_section(scope=SYSTEM, section_id=section_id)
             school = section.institution_id if section is not None else None
         cache[section_id] = school
     return cache[section_id]

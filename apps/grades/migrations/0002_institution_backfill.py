@@ -25,8 +25,9 @@ def _period_school(period_id, cache):
 def _section_school(section_id, cache):
     if section_id not in cache:
         from apps.academic import contracts as academic
+        from common.tenancy import SYSTEM
 
-        section = academic.get_section(section_id=section_id)
+        section = academic.get_section(scope=SYSTEM, section_id=section_id)
         cache[section_id] = section.institution_id if section is not None else None
     return cache[section_id]
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.academic import services
 from common.errors import DomainError
+from common.tenancy import SYSTEM
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Print the plan; change nothing.")
 
     def handle(self, *args, institution: int, from_year: int, to_year: int, dry_run: bool = False, **options):
-        kwargs = {"institution_id": institution, "from_year": from_year, "to_year": to_year}
+        kwargs = {"scope": SYSTEM, "institution_id": institution, "from_year": from_year, "to_year": to_year}
         try:
             plan = services.rollover_plan(**kwargs) if dry_run else services.rollover_execute(**kwargs)
         except DomainError as exc:
