@@ -34,6 +34,7 @@ from apps.academic import services as academic  # noqa: E402
 from apps.enrollment import services as enrollment  # noqa: E402
 from apps.institution import services as institution  # noqa: E402
 from apps.users.models import GuardianLink, User  # noqa: E402
+from common.tenancy import SYSTEM  # noqa: E402
 from events.models import OutboxEvent  # noqa: E402
 from events.saga.models import SagaInstance, SagaStatus  # noqa: E402
 from prs1.celery import app as celery_app  # noqa: E402
@@ -48,13 +49,13 @@ def build_school(tag: str, students: int) -> tuple[list[int], list[int]]:
                                      end_date=date(YEAR, 12, 20))
     year = academic.academic_year_create(institution_id=inst.pk, year=YEAR, start_date=date(YEAR, 1, 2),
                                          end_date=date(YEAR, 12, 20))
-    academic.academic_year_start(academic_year_id=year.pk)
+    academic.academic_year_start(scope=SYSTEM, academic_year_id=year.pk)
     level = academic.grade_level_create(institution_id=inst.pk, level="PRIMARIA", number=5, name="5.º", order=5)
     for code in ("MAT", "COM"):
-        course = academic.course_create(grade_level_id=level.pk, code=f"{code}-{tag}", name=code, area=code,
+        course = academic.course_create(scope=SYSTEM, grade_level_id=level.pk, code=f"{code}-{tag}", name=code, area=code,
                                         hours_per_week=5, competencies=["Resuelve problemas"])
-        academic.curriculum_add_course(academic_year_id=year.pk, course_id=course.pk)
-    sections = [academic.section_create(academic_year_id=year.pk, grade_level_id=level.pk, name=f"B{i}",
+        academic.curriculum_add_course(scope=SYSTEM, academic_year_id=year.pk, course_id=course.pk)
+    sections = [academic.section_create(scope=SYSTEM, academic_year_id=year.pk, grade_level_id=level.pk, name=f"B{i}",
                                         capacity=SECTION_CAPACITY).pk
                 for i in range(-(-students // SECTION_CAPACITY))]
     password = make_password("bench-pass-2026")
@@ -74,7 +75,8 @@ def build_school(tag: str, students: int) -> tuple[list[int], list[int]]:
 def enroll_all(student_ids: list[int], sections: list[int]) -> list[str]:
     saga_ids = []
     for index, student_id in enumerate(student_ids):
-        saga, _ = enrollment.enrollment_request(student_id=student_id, section_id=sections[index // SECTION_CAPACITY])
+        saga, _ = enrollment.enrollment_request(scope=SYSTEM, student_id=student_id,
+                                                section_id=sections[index // SECTION_CAPACITY])
         saga_ids.append(saga.id)
     return saga_ids
 

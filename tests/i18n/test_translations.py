@@ -238,12 +238,13 @@ def test_without_accept_language_the_default_language_is_used(api_client, settin
 @pytest.mark.django_db
 def test_a_service_error_is_raised_in_the_active_language():
     from apps.academic.services import academic_year_start
+    from common.tenancy import SYSTEM
 
     with translation.override("es"), pytest.raises(NotFound) as spanish:
-        academic_year_start(academic_year_id=987654321)
+        academic_year_start(scope=SYSTEM, academic_year_id=987654321)
     assert spanish.value.message == "No se encontró el año académico."
     with translation.override("en"), pytest.raises(NotFound) as english:
-        academic_year_start(academic_year_id=987654321)
+        academic_year_start(scope=SYSTEM, academic_year_id=987654321)
     assert english.value.message == "Academic year not found."
 
 
