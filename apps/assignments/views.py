@@ -377,7 +377,7 @@ class SectionTimetableView(APIView):
                     raise NotFound(_("Section not found."), code="section_not_found")
                 # the caller's own section (a teacher's, a student's, a guardian's child's) is reached
                 # through their own ids, not their school: read it within the section's school
-                own = academic.get_section(scope=scope, section_id=section_id)
+                own = academic.get_section(scope=SYSTEM, section_id=section_id)  # authorized just above
                 scope = Scope.school(own.institution_id) if own is not None else Scope.nobody()
         section = selectors.section_in_scope(scope=scope, section_id=section_id)
         body = selectors.timetable(scope=scope, owner="section", owner_id=section_id,

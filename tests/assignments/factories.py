@@ -55,7 +55,8 @@ def course(*, institution_id: int = 1, year: int = 2026, number: int = 5, name: 
 def enroll(*, student_id: int, section_row: Section) -> Enrollment:
     return Enrollment.objects.create(
         institution_id=section_row.institution_id, student_id=student_id, academic_year=section_row.academic_year,
-        section=section_row, enrollment_date=date(2026, 3, 1), status="ACTIVE", start_date=date(2026, 3, 2))
+        year=section_row.academic_year.year, section=section_row, enrollment_date=date(2026, 3, 1), status="ACTIVE",
+        start_date=date(2026, 3, 2))
 
 
 class AssignmentFactory(DjangoModelFactory):
