@@ -298,6 +298,16 @@ def grade_record_count(*, scope: Scope, enrollment_id: int) -> int:
 # --- recording grades ------------------------------------------------------------------------
 
 
+def _no_record(scope: Scope, student_id: int):
+    """No grade record in the scope: a student of another school (or unknown) is a 404 like an unknown
+    id; a student of the caller's school without that course and period is a 422."""
+    summary = auth.user_summary(student_id)
+    if summary is None or not scope.allows(summary.get("institution_id")):
+        raise NotFound(_("Student not found."), code="student_not_found")
+    raise BusinessRuleViolation(_("The student has no grade record for this course and period."),
+                                code="no_grade_record")
+
+
 def _record_of(scope: Scope, *, student_id: int, course_id: int, period_id: int,
                section_id: int | None = None) -> GradeRecord | None:
     qs = GradeRecord.objects.in_scope(scope).filter(student_id=student_id, course_id=course_id, period_id=period_id)
@@ -329,8 +339,7 @@ def grade_record(*, scope: Scope, actor, student_id: int, component_id: int, val
     record = _record_of(scope, student_id=student_id, course_id=plan.course_id, period_id=plan.period_id,
                         section_id=plan.section_id)
     if record is None:
-        raise BusinessRuleViolation(_("The student has no grade record for this course and period."),
-                                    code="no_grade_record")
+        _no_record(scope, student_id)
     _ensure_can_record(actor, section_id=record.section_id, course_id=record.course_id)
     _ensure_component_applies(component, section_id=record.section_id)
     _ensure_period_open(scope, record.period_id)
@@ -498,8 +507,7 @@ def competency_evaluate(*, scope: Scope, actor, student_id: int, course_id: int,
     selectors.period_in_scope(scope=scope, period_id=period_id)
     record = _record_of(scope, student_id=student_id, course_id=course_id, period_id=period_id)
     if record is None:
-        raise BusinessRuleViolation(_("The student has no grade record for this course and period."),
-                                    code="no_grade_record")
+        _no_record(scope, student_id)
     _ensure_can_record(actor, section_id=record.section_id, course_id=course_id)
     _ensure_period_open(scope, period_id)
     level = str(level or "").strip().upper()

@@ -187,9 +187,15 @@ def test_recording_with_another_schools_component_or_student_changes_nothing(cli
     assert response.status_code == 404 and response.json()["error"]["code"] == "component_not_found"
     response = client.post(f"{BASE}/entries", {"studentId": world["b_students"][1].pk,
                                                "componentId": world["components"][0], "value": "15"}, format="json")
-    assert response.status_code in (403, 404, 422)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "student_not_found"
     _no_b(response)
     assert _fingerprint() == before
+
+
+def test_a_student_of_the_school_without_a_record_is_422_not_404(client_for, world):
+    response = client_for(world["people"]["director"]).post(f"{BASE}/entries", {
+        "studentId": StudentFactory().pk, "componentId": world["components"][0], "value": "15"}, format="json")
+    assert response.status_code == 422 and response.json()["error"]["code"] == "no_grade_record"
 
 
 @pytest.mark.parametrize("who", WRITERS)
@@ -254,6 +260,10 @@ def test_competencies_and_averages_of_another_school_are_404(client_for, world, 
         "studentId": world["b_students"][0].pk, "courseId": world["course_b"], "periodId": world["period_b"],
         "competency": "ZZB competencia", "level": "C", "comment": ""}, format="json")
     assert response.status_code == 404
+    response = client.post(f"{BASE}/competency-evaluations", {
+        "studentId": world["b_students"][0].pk, "courseId": world["course"], "periodId": world["period"],
+        "competency": "Resuelve problemas de cantidad", "level": "C", "comment": ""}, format="json")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "student_not_found"
     response = client.post(f"{BASE}/calculate-average", {
         "studentId": world["b_students"][0].pk, "courseId": world["course_b"], "periodId": world["period_b"]},
         format="json")
