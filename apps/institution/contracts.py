@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from apps.institution import selectors
 from apps.institution.models import LITERAL_VALUES, Level, ScaleKind
-from common.tenancy import SYSTEM
+from common.tenancy import SYSTEM, Scope
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,15 @@ class InstitutionDTO:
     name: str
     timezone: str
     city: str = ""
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class CampusDTO:
+    id: int
+    institution_id: int
+    code: str
+    name: str
     is_active: bool = True
 
 
@@ -82,6 +91,14 @@ def period_dto(period) -> PeriodDTO:
 def get_institution(*, institution_id: int) -> InstitutionDTO | None:
     inst = selectors.institution_by_id(institution_id)
     return _institution_dto(inst) if inst else None
+
+
+def get_campus(*, scope: Scope, campus_id: int) -> CampusDTO | None:
+    """A campus of a school the scope reaches, or None (unknown and foreign alike): for a context that
+    stores a `campus_id` (academic's sections) to check it belongs to the row's school."""
+    campus = selectors.campuses_in_scope(scope=scope).filter(pk=campus_id).first()
+    return CampusDTO(id=campus.pk, institution_id=campus.institution_id, code=campus.code, name=campus.name,
+                     is_active=campus.is_active) if campus else None
 
 
 def list_institutions(*, active_only: bool = True) -> list[InstitutionDTO]:

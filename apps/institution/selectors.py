@@ -73,6 +73,10 @@ def campuses_of(institution_id: int, *, scope: Scope, include_inactive: bool = F
     return qs if include_inactive else qs.filter(is_active=True)
 
 
+def campuses_in_scope(*, scope: Scope) -> QuerySet[Campus]:
+    return scope.filter(Campus.objects.all())
+
+
 def campus_detail(*, scope: Scope, campus_id: int) -> Campus:
     campus = scope.filter(Campus.objects.all()).filter(pk=campus_id).first()
     if campus is None:

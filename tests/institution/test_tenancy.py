@@ -149,3 +149,17 @@ def test_services_and_selectors_reach_rows_only_through_the_scope(schools):
     assert not selectors.holidays_of(b["inst"].pk, scope=scope_a).exists()
     assert selectors.holidays_of(b["inst"].pk, scope=SYSTEM).count() == 1
     assert not selectors.institutions(scope=Scope.nobody()).exists()
+
+
+def test_get_campus_answers_only_within_the_scope(schools):
+    from apps.institution import contracts
+
+    a, b = schools["A"], schools["B"]
+
+    own = contracts.get_campus(scope=Scope.school(a["inst"].pk), campus_id=a["campus"].pk)
+    foreign = contracts.get_campus(scope=Scope.school(a["inst"].pk), campus_id=b["campus"].pk)
+    system = contracts.get_campus(scope=SYSTEM, campus_id=b["campus"].pk)
+
+    assert own is not None and own.institution_id == a["inst"].pk
+    assert foreign is None
+    assert system is not None and system.institution_id == b["inst"].pk
