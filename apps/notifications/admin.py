@@ -19,7 +19,7 @@ from apps.notifications.models import (
     NotificationPreference,
     NotificationTemplate,
 )
-from common.admin import OperatorAdmin, TenantAdmin
+from common.admin import OperatorAdmin
 
 
 class NotificationTemplateForm(forms.ModelForm):
@@ -76,8 +76,11 @@ class NotificationTemplateAdmin(OperatorAdmin):
         })
 
 
+# Messages and bulk sends have no school column yet: until they do, only network-wide callers see them (a school's
+# staff would otherwise read every school's messages). With an `institution_id`, make both a TenantAdmin.
 @admin.register(Message)
-class MessageAdmin(TenantAdmin):
+class MessageAdmin(OperatorAdmin):
+    operator_reason = "Messages have no school column yet (every school's messages in one table)."
     list_display = ["id", "channel", "status", "recipient_user_id", "to_address", "template_key", "language",
                     "attempts", "created_at", "sent_at", "delivered_at"]
     list_filter = ["channel", "status", "language", "template_key", ("created_at", admin.DateFieldListFilter)]
@@ -96,7 +99,8 @@ class MessageAdmin(TenantAdmin):
 
 
 @admin.register(BulkSend)
-class BulkSendAdmin(TenantAdmin):
+class BulkSendAdmin(OperatorAdmin):
+    operator_reason = "Bulk sends have no school column yet (every school's sends in one table)."
     list_display = ["id", "status", "template_key", "subject", "total", "progress", "requested_by_id", "created_at",
                     "completed_at"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
