@@ -80,6 +80,15 @@ def period_in_scope(*, scope: Scope, period_id: int):
     return period
 
 
+def course_in_scope(*, scope: Scope, course_id: int):
+    """Academic's CourseDTO of `course_id` if the scope reaches its school, else a 404."""
+    course = academic.get_course(scope=scope, course_id=course_id)
+    if course is None:
+        raise NotFound(_("Course not found."), code="course_not_found")
+    scope.require(course.institution_id, code="course_not_found", message=_("Course not found."))
+    return course
+
+
 def section_in_scope(*, scope: Scope, section_id: int):
     """Academic's SectionDTO of `section_id` if the scope reaches its school, else a 404."""
     section = academic.get_section(scope=scope, section_id=section_id)

@@ -262,7 +262,9 @@ class PlanListView(APIView):
                                OpenApiParameter("sectionId", int, description="The section's plans and the "
                                                 "course-wide ones"),
                                OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-                   responses={200: s.PlanResponse(many=True)},
+                   responses={200: s.PlanResponse(many=True), 404: OpenApiResponse(description="a filter names "
+                                                                                      "an unknown course, period or "
+                                                                                      "section")},
                    examples=[OpenApiExample("Page", response_only=True, value={
                        "count": 1, "next": None, "previous": None, "results": [PLAN_EXAMPLE]})])
     def get(self, request):
@@ -273,9 +275,16 @@ class PlanListView(APIView):
                 if not raw.isdigit():
                     raise ValidationFailed(_("Invalid input."), fields={param: [_("A valid integer is required.")]})
                 filters[key] = int(raw)
+        scope = request_scope(request)
+        # A filter naming another school's course, period or section is a 404, like an unknown one.
+        if "course_id" in filters:
+            selectors.course_in_scope(scope=scope, course_id=filters["course_id"])
+        if "period_id" in filters:
+            selectors.period_in_scope(scope=scope, period_id=filters["period_id"])
+        if "section_id" in filters:
+            selectors.section_in_scope(scope=scope, section_id=filters["section_id"])
         paginator = Pagination()
-        plans = selectors.evaluation_plans(scope=request_scope(request), family_section_ids=_family_sections(request),
-                                           **filters)
+        plans = selectors.evaluation_plans(scope=scope, family_section_ids=_family_sections(request), **filters)
         page = paginator.paginate_queryset(plans, request, view=self)
         return paginator.get_paginated_response(s.PlanResponse(page, many=True).data)
 
