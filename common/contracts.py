@@ -206,6 +206,31 @@ def delegate(interface: type[C]) -> C:
     return typing.cast(C, _Delegation(interface))
 
 
+_forwarders: dict[tuple[type, str], Callable] = {}
+
+
+def expose(interface: type[Contract]) -> Callable[[str], Callable]:
+    """A module `__getattr__` that serves the interface's methods as module functions, so callers
+    write `from apps.grades import contracts as grades; grades.initialize_grade_records(...)`.
+    Each call is forwarded to `resolve(interface)` at call time (local or remote, per settings)."""
+
+    def module_getattr(name: str) -> Callable:
+        key = (interface, name)
+        if key not in _forwarders:
+            if name not in methods_of(interface):
+                raise AttributeError(f"{interface.__module__} has no contract function {name!r}")
+
+            def forward(**kwargs):
+                return getattr(resolve(interface), name)(**kwargs)
+
+            forward.__name__ = forward.__qualname__ = name
+            forward.__doc__ = methods_of(interface)[name].doc
+            _forwarders[key] = forward
+        return _forwarders[key]
+
+    return module_getattr
+
+
 def reset() -> None:
     """Forget cached implementations and remote clients (tests; after changing settings)."""
     with _lock:

@@ -1,6 +1,9 @@
 """Institution's public face: institutions, grading scales, the academic calendar and alert rules.
 
-Plain keyword-only functions returning frozen dataclass DTOs (never a model instance).
+An interface (`InstitutionContract`) of keyword-only methods returning frozen dataclass DTOs (never a
+model instance). Callers use the module functions (`institution.get_period(period_id=…)`), which
+forward to the local implementation (`apps.institution.contract_impl`) or, when the context is
+served by another process, to its RPC endpoints (common.contracts).
 
 Tenancy: these are keyed by the school they are about (`institution_id`, or a period whose DTO
 carries its `institution_id`); the calling context names a school it already reached through its own
@@ -14,9 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from apps.institution import selectors
-from apps.institution.models import LITERAL_VALUES, Level, ScaleKind
-from common.tenancy import SYSTEM, Scope
+from common.contracts import Contract, expose, idempotent
+from common.tenancy import Scope
+
+LITERAL_VALUES = ("AD", "A", "B", "C")  # the literal scale, best → worst
+LEVELS = ("INICIAL", "PRIMARIA", "SECUNDARIA")
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ class GradingScaleDTO:
     decimals: int
 
     def is_passing(self, value: Decimal | str) -> bool:
-        if self.kind == ScaleKind.LITERAL:
+        if self.kind == "LITERAL":
             return LITERAL_VALUES.index(str(value)) <= LITERAL_VALUES.index(str(self.pass_mark))
         return Decimal(value) >= Decimal(self.pass_mark)
 
@@ -77,77 +82,67 @@ class PerformanceAlertRulesDTO:
     drop_threshold: Decimal
 
 
-def _institution_dto(inst) -> InstitutionDTO:
-    return InstitutionDTO(id=inst.pk, code=inst.code, name=inst.name, timezone=inst.timezone, city=inst.city,
-                          is_active=inst.is_active)
+class InstitutionContract(Contract):
+    context = "institution"
+    target = "institution"
+    implementation = "apps.institution.contract_impl.LocalInstitution"
+
+    @idempotent
+    def get_institution(self, *, institution_id: int) -> InstitutionDTO | None:
+        """An institution by id, or None."""
+        raise NotImplementedError
+
+    @idempotent
+    def get_campus(self, *, scope: Scope, campus_id: int) -> CampusDTO | None:
+        """A campus of a school the scope reaches, or None (unknown and foreign alike): for a context that
+        stores a `campus_id` (academic's sections) to check it belongs to the row's school."""
+        raise NotImplementedError
+
+    @idempotent
+    def list_institutions(self, *, active_only: bool = True) -> list[InstitutionDTO]:
+        """Every institution of the network: a system lookup (operator commands, the admin's choices,
+        which narrow it to the request's scope). A caller's own list is the API's, read through the scope."""
+        raise NotImplementedError
+
+    @idempotent
+    def grading_scale(self, *, institution_id: int, level: str) -> GradingScaleDTO:
+        """The scale used at `level` (INICIAL/PRIMARIA/SECUNDARIA); the national default when unset."""
+        raise NotImplementedError
+
+    @idempotent
+    def current_period(self, *, institution_id: int, on: date | None = None) -> PeriodDTO | None:
+        """The school's period that contains `on` (default: today in the school's time zone), or None."""
+        raise NotImplementedError
+
+    @idempotent
+    def periods_of_year(self, *, institution_id: int, year: int) -> list[PeriodDTO]:
+        """The periods of the school's calendar year, in order."""
+        raise NotImplementedError
+
+    @idempotent
+    def get_period(self, *, period_id: int) -> PeriodDTO | None:
+        """A period by id (its DTO names its school), or None."""
+        raise NotImplementedError
+
+    @idempotent
+    def attendance_alert_rules(self, *, institution_id: int) -> AttendanceAlertRulesDTO:
+        """The school's thresholds for attendance alerts."""
+        raise NotImplementedError
+
+    @idempotent
+    def performance_alert_rules(self, *, institution_id: int) -> PerformanceAlertRulesDTO:
+        """The school's threshold for a grade-drop alert."""
+        raise NotImplementedError
+
+    @idempotent
+    def notification_channels(self, *, institution_id: int) -> frozenset[str]:
+        """The channels the school sends on ("email", "sms", "inapp")."""
+        raise NotImplementedError
+
+    @idempotent
+    def is_school_day(self, *, institution_id: int, day: date) -> bool:
+        """Is `day` a school day (a school weekday, not a holiday) for the school?"""
+        raise NotImplementedError
 
 
-def period_dto(period) -> PeriodDTO:
-    return PeriodDTO(id=period.pk, year=period.calendar_year.year, number=period.number, name=period.name,
-                     start_date=period.start_date, end_date=period.end_date,
-                     institution_id=period.calendar_year.institution_id, calendar_year_id=period.calendar_year_id)
-
-
-def get_institution(*, institution_id: int) -> InstitutionDTO | None:
-    inst = selectors.institution_by_id(institution_id)
-    return _institution_dto(inst) if inst else None
-
-
-def get_campus(*, scope: Scope, campus_id: int) -> CampusDTO | None:
-    """A campus of a school the scope reaches, or None (unknown and foreign alike): for a context that
-    stores a `campus_id` (academic's sections) to check it belongs to the row's school."""
-    campus = selectors.campuses_in_scope(scope=scope).filter(pk=campus_id).first()
-    return CampusDTO(id=campus.pk, institution_id=campus.institution_id, code=campus.code, name=campus.name,
-                     is_active=campus.is_active) if campus else None
-
-
-def list_institutions(*, active_only: bool = True) -> list[InstitutionDTO]:
-    """Every institution of the network: a system lookup (operator commands, the admin's choices,
-    which narrow it to the request's scope). A caller's own list is the API's, read through the scope."""
-    qs = selectors.institutions(scope=SYSTEM)
-    return [_institution_dto(i) for i in (qs.filter(is_active=True) if active_only else qs)]
-
-
-def grading_scale(*, institution_id: int, level: str) -> GradingScaleDTO:
-    """The scale used at `level` (INICIAL/PRIMARIA/SECUNDARIA); the national default when unset."""
-    if level not in Level.values:
-        raise ValueError(f"unknown level '{level}'")
-    kind, pass_mark, pass_literal, decimals = selectors.grading_scale_settings(institution_id, level)
-    if kind == ScaleKind.LITERAL:
-        return GradingScaleDTO(level=level, kind=kind, min_value=None, max_value=None, pass_mark=pass_literal,
-                               literal_values=LITERAL_VALUES, decimals=0)
-    max_value = Decimal("20") if kind == ScaleKind.VIGESIMAL else Decimal("100")
-    return GradingScaleDTO(level=level, kind=kind, min_value=Decimal("0"), max_value=max_value,
-                           pass_mark=pass_mark, literal_values=(), decimals=decimals)
-
-
-def current_period(*, institution_id: int, on: date | None = None) -> PeriodDTO | None:
-    period = selectors.period_on(institution_id, on or selectors.today(institution_id))
-    return period_dto(period) if period else None
-
-
-def periods_of_year(*, institution_id: int, year: int) -> list[PeriodDTO]:
-    return [period_dto(p) for p in selectors.periods_of_year(institution_id, year)]
-
-
-def get_period(*, period_id: int) -> PeriodDTO | None:
-    period = selectors.period_by_id(period_id)
-    return period_dto(period) if period else None
-
-
-def attendance_alert_rules(*, institution_id: int) -> AttendanceAlertRulesDTO:
-    config = selectors.config_values(institution_id)
-    return AttendanceAlertRulesDTO(consecutive_absences=config.consecutive_absences_alert,
-                                   absence_rate_percent=float(config.absence_rate_alert_percent))
-
-
-def performance_alert_rules(*, institution_id: int) -> PerformanceAlertRulesDTO:
-    return PerformanceAlertRulesDTO(drop_threshold=selectors.config_values(institution_id).performance_drop_threshold)
-
-
-def notification_channels(*, institution_id: int) -> frozenset[str]:
-    return frozenset(selectors.config_values(institution_id).notification_channels)
-
-
-def is_school_day(*, institution_id: int, day: date) -> bool:
-    return selectors.is_school_day(institution_id, day)
+__getattr__ = expose(InstitutionContract)

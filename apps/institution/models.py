@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.institution.contracts import LITERAL_VALUES  # one definition: the interface's
+
 
 class Level(models.TextChoices):
     INICIAL = "INICIAL", _("Initial (inicial)")
@@ -27,7 +29,6 @@ class PeriodType(models.TextChoices):
 
 
 PERIODS_PER_YEAR = {PeriodType.BIMESTRE: 4, PeriodType.TRIMESTRE: 3}
-LITERAL_VALUES = ("AD", "A", "B", "C")  # best → worst
 NOTIFICATION_CHANNELS = ("email", "sms", "inapp")
 DEFAULT_SCHOOL_DAYS = [1, 2, 3, 4, 5]  # ISO weekdays, Monday = 1
 DEFAULT_CHANNELS = ["email", "inapp"]
