@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.academic import contracts as academic
 from apps.attendance import patterns
 from apps.attendance.models import AttendanceRecord, Justification, PatternAlert
+from apps.auth.contracts import user_summary
 from apps.institution import contracts as institution
 from apps.users import contracts as users
 from common.errors import NotFound
@@ -50,6 +51,13 @@ def period_in_scope(*, scope: Scope, period_id: int):
         raise NotFound(_("Period not found."), code="period_not_found")
     scope.require(period.institution_id, code="period_not_found", message=_("Period not found."))
     return period
+
+
+def student_in_scope(*, scope: Scope, student_id: int) -> None:
+    """A student of a school the scope reaches; another school's (or an unknown) student is a 404."""
+    summary = user_summary(student_id)
+    if summary is None or not scope.allows(summary.get("institution_id")):
+        raise NotFound(_("Student not found."), code="student_not_found")
 
 
 def enrollment_in_scope(*, scope: Scope, enrollment_id: int, student_id: int | None = None,

@@ -76,6 +76,30 @@ def _visible(request: Request) -> dict:
     return {"scope": scope, "student_ids": students}
 
 
+class ForeignFiltersAre404:
+    """A list filter naming another school's section, student or period answers 404, like an unknown
+    id (bad values are still the filter's 400). Mixed into the list views."""
+
+    SCOPED_FILTERS = (("sectionId", "section"), ("studentId", "student"), ("periodId", "period"))
+
+    def filter_queryset(self, queryset):
+        filtered = super().filter_queryset(queryset)  # an invalid value is a 400 here
+        cleaned = self.filterset_class(self.request.query_params, queryset=queryset, request=self.request)
+        values = cleaned.form.cleaned_data if cleaned.is_valid() else {}
+        scope = request_scope(self.request)
+        for name, kind in self.SCOPED_FILTERS:
+            value = values.get(name)
+            if value is None:
+                continue
+            if kind == "section":
+                selectors.section_in_scope(scope=scope, section_id=int(value))
+            elif kind == "student":
+                selectors.student_in_scope(scope=scope, student_id=int(value))
+            else:
+                selectors.period_in_scope(scope=scope, period_id=int(value))
+        return filtered
+
+
 def _may_read_section(request: Request, section_id: int) -> bool:
     principal = principal_of(request.user)
     return can_read_section(principal, section_id) or can_act_on_section(principal, section_id)
@@ -196,7 +220,7 @@ class StudentSummaryView(APIView):
             "sessionNumber": None, "status": "LATE", "arrivalTime": "08:17:00", "note": "Bus", "markedBy": 7,
             "markedAt": "2026-04-14T13:05:00Z", "updatedAt": "2026-04-14T13:05:00Z"}]})],
 )
-class RecordListView(generics.ListAPIView):
+class RecordListView(ForeignFiltersAre404, generics.ListAPIView):
     permission_classes = [requires("attendance.read")]
     serializer_class = RecordSerializer
     filterset_class = RecordFilter
@@ -206,7 +230,7 @@ class RecordListView(generics.ListAPIView):
         return selectors.records_list(**_visible(self.request))
 
 
-class JustificationListCreateView(generics.ListAPIView):
+class JustificationListCreateView(ForeignFiltersAre404, generics.ListAPIView):
     permission_classes = [requires("attendance.read")]
     serializer_class = JustificationSerializer
     filterset_class = JustificationFilter
@@ -305,7 +329,7 @@ class JustificationRejectView(APIView):
             "occurrenceKey": "2026-04-13", "value": "3", "threshold": "3", "triggeredOn": "2026-04-15",
             "createdAt": "2026-04-15T13:05:00Z"}]})],
 )
-class AlertListView(generics.ListAPIView):
+class AlertListView(ForeignFiltersAre404, generics.ListAPIView):
     permission_classes = [requires("attendance.read")]
     serializer_class = AlertSerializer
     filterset_class = AlertFilter

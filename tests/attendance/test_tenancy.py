@@ -102,15 +102,31 @@ def test_another_schools_student_summary_is_404(client_for, school_b, a_people):
 
 @pytest.mark.parametrize("who", READERS)
 @pytest.mark.parametrize("path", ["records", "justifications", "alerts"])
-def test_lists_hold_only_the_callers_school_even_when_filtered_by_foreign_ids(client_for, school_b, a_people, who,
-                                                                               path):
-    client = client_for(a_people[who])
-    for params in ({}, {"sectionId": SECTION_B}, {"studentId": school_b["students"][0].pk}):
-        response = client.get(f"/api/v1/attendance/{path}", params | {"page_size": 200})
-        assert response.status_code == 200
-        results = response.json()["results"]
-        assert all(row["sectionId"] != SECTION_B for row in results)
-        assert "ZZB" not in response.content.decode()
+def test_lists_hold_only_the_callers_school(client_for, school_b, a_people, who, path):
+    response = client_for(a_people[who]).get(f"/api/v1/attendance/{path}", {"page_size": 200})
+    assert response.status_code == 200
+    assert all(row["sectionId"] != SECTION_B for row in response.json()["results"])
+    assert "ZZB" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", READERS)
+@pytest.mark.parametrize(("path", "param", "code"), [
+    ("records", "sectionId", "section_not_found"), ("records", "studentId", "student_not_found"),
+    ("justifications", "sectionId", "section_not_found"), ("justifications", "studentId", "student_not_found"),
+    ("alerts", "sectionId", "section_not_found"), ("alerts", "studentId", "student_not_found"),
+    ("alerts", "periodId", "period_not_found"),
+])
+def test_list_filters_naming_another_schools_ids_are_404(client_for, school_b, a_people, who, path, param, code):
+    foreign = {"sectionId": SECTION_B, "studentId": school_b["students"][0].pk, "periodId": PERIOD_B}[param]
+    response = client_for(a_people[who]).get(f"/api/v1/attendance/{path}", {param: foreign})
+    assert response.status_code == 404 and response.json()["error"]["code"] == code
+    assert "ZZB" not in response.content.decode()
+
+
+def test_list_filters_naming_the_callers_own_ids_still_filter(client_for, school_b, a_people, section, students):
+    client = client_for(a_people["director"])
+    rows = client.get("/api/v1/attendance/records", {"sectionId": section, "studentId": students[1].pk}).json()
+    assert rows["count"] >= 1 and {r["studentId"] for r in rows["results"]} == {students[1].pk}
 
 
 @pytest.mark.parametrize("who", READERS)
