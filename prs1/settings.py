@@ -177,6 +177,16 @@ KAFKA_CONSUMER_SESSION_TIMEOUT_MS = env.int("KAFKA_CONSUMER_SESSION_TIMEOUT_MS",
 # Contexts whose handlers run from a Kafka consumer (`manage.py consume_events --context X`)
 # instead of the in-process bus. Empty in the monolith.
 EVENTS_KAFKA_CONTEXTS = env.list("EVENTS_KAFKA_CONTEXTS", default=[])
+
+# --- splitting contexts out (common.contracts, docs/CONTRACTS.md "Splitting a context out") ---------
+# The monolith with grades served elsewhere: PRS1_REMOTE_CONTEXTS=grades=http://grades:8000,...
+# A split-out service: PRS1_HOSTED_CONTEXTS=grades, PRS1_DEFAULT_REMOTE_URL=http://monolith:8000.
+PRS1_REMOTE_CONTEXTS = env.str("PRS1_REMOTE_CONTEXTS", default="")
+PRS1_HOSTED_CONTEXTS = env.list("PRS1_HOSTED_CONTEXTS", default=[])
+PRS1_DEFAULT_REMOTE_URL = env.str("PRS1_DEFAULT_REMOTE_URL", default="")
+REMOTE_CALL_RETRIES = env.int("REMOTE_CALL_RETRIES", default=3)  # attempts of an idempotent remote call
+# A process creates and reaches only the tables of the contexts it serves.
+DATABASE_ROUTERS = ["common.db_router.ContextRouter"]
 EVENTS_HANDLER_MAX_RETRIES = env.int("EVENTS_HANDLER_MAX_RETRIES", default=5)
 EVENTS_RELAY_BATCH_SIZE = env.int("EVENTS_RELAY_BATCH_SIZE", default=2000)
 # Relay/consumer tuning (docs/events.md). EVENTS_TOPIC_PREFIX namespaces the physical topics ("staging.").
@@ -314,7 +324,9 @@ SERVICE_TIMEOUTS_MS = {
     "attendance-control": 1500,
     "notifications": 10000,
 }
-CIRCUIT_BREAKER = {"failure_threshold": 5, "recovery_timeout_s": 30, "half_open_max_calls": 3}
+CIRCUIT_BREAKER = {"failure_threshold": env.int("CIRCUIT_BREAKER_FAILURES", default=5),
+                   "recovery_timeout_s": env.float("CIRCUIT_BREAKER_RECOVERY_S", default=30),
+                   "half_open_max_calls": env.int("CIRCUIT_BREAKER_HALF_OPEN_CALLS", default=3)}
 
 # --- logging (structured, JSON in production) ------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
