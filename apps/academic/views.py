@@ -51,7 +51,7 @@ from apps.auth.contracts import (
     visible_section_ids,
 )
 from common.errors import NotFound, ValidationFailed
-from common.tenancy import Scope
+from common.tenancy import SYSTEM, Scope
 
 READ = requires("academic.read")
 MANAGE = requires("academic.manage")
@@ -441,9 +441,17 @@ class ReadsStudentRecords(BasePermission):
                                           or principal.user_type in FAMILY_ROLES)
 
 
+def _is_family(request: Request) -> bool:
+    principal = _principal(request)
+    return principal is not None and principal.user_type in FAMILY_ROLES
+
+
 def _enrollment_scoped(enrollment_id: int, request: Request) -> Enrollment:
-    """An enrollment of the caller's scope whose student they may read (a family: their own), else 404."""
-    enrollment = selectors.enrollment_get(scope=_scope(request), enrollment_id=enrollment_id)
+    """An enrollment of the caller's scope whose student they may read, else 404. A student or
+    parent reaches their own (their children's) rows through their own ids (can_read_student), not
+    through a school (docs/auth.md, "Tenancy")."""
+    scope = SYSTEM if _is_family(request) else _scope(request)
+    enrollment = selectors.enrollment_get(scope=scope, enrollment_id=enrollment_id)
     if not can_read_student(_principal(request), enrollment.student_id):
         raise NotFound(str(_("Enrollment not found.")), code="enrollment_not_found")
     return enrollment
@@ -467,7 +475,8 @@ class StudentEnrollmentsView(APIView):
         principal = _principal(request)
         if not can_read_student(principal, student_id):
             raise NotFound(str(_("Student not found.")), code="student_not_found")
-        rows = selectors.student_enrollments(scope=_scope(request), student_id=student_id, on=_parse_on(request))
+        scope = SYSTEM if _is_family(request) else _scope(request)  # checked by can_read_student above
+        rows = selectors.student_enrollments(scope=scope, student_id=student_id, on=_parse_on(request))
         return Response(EnrollmentSerializer(rows, many=True).data)
 
 

@@ -295,3 +295,20 @@ def test_a_school_transfer_within_the_same_school_is_refused(world, client_for):
                                         {"target_section_id": world.a.other_section.pk}, format="json")
     assert response.status_code == 400
     assert fingerprint(world.a) == before
+
+
+@pytest.mark.django_db
+def test_a_parent_without_a_school_reads_only_their_childs_enrollments(world, client_for, monkeypatch):
+    """Families reach their own rows through their ids (can_read_student), not through a school."""
+    from apps.auth import contracts as auth_contracts
+    from tests.users.factories import GuardianFactory
+
+    parent = GuardianFactory(institution_id=None)
+    monkeypatch.setitem(auth_contracts._providers, "guardian_student_ids",
+                        lambda user_id: {world.a.student.pk} if user_id == parent.pk else set())
+    client = client_for(parent)
+    assert client.get(f"{API}/enrollments/{world.a.enrollment.pk}").status_code == 200
+    history = client.get(f"{API}/enrollments/student/{world.a.student.pk}")
+    assert history.status_code == 200 and [row["id"] for row in history.json()] == [world.a.enrollment.pk]
+    assert client.get(f"{API}/enrollments/{world.b.enrollment.pk}").status_code == 404
+    assert client.get(f"{API}/enrollments/student/{world.b.student.pk}").status_code == 404
