@@ -51,6 +51,15 @@ def _get_institution(institution_id: int):
     return institution.get_institution(institution_id=institution_id)
 
 
+def _require_campus(campus_id: int | None, *, institution_id: int) -> None:
+    """The campus must be one of the section's school (another school's campus is refused exactly
+    like an unknown one)."""
+    from apps.institution import contracts as institution
+
+    if campus_id is not None and institution.get_campus(scope=Scope.school(institution_id), campus_id=campus_id) is None:
+        raise ValidationFailed(fields={"campus_id": [_("Unknown campus.")]}, code="unknown_campus")
+
+
 def _require_institution(institution_id: int) -> None:
     if _get_institution(institution_id) is None:
         raise ValidationFailed(fields={"institution_id": [_("Unknown institution.")]}, code="unknown_institution")
@@ -286,6 +295,7 @@ def section_create(*, scope: Scope, academic_year_id: int, grade_level_id: int, 
     if year.status == AcademicYear.Status.CLOSED:
         raise BusinessRuleViolation(_("A closed academic year cannot be changed."), code="academic_year_closed")
     _require_teacher(tutor_id, institution_id=year.institution_id)
+    _require_campus(campus_id, institution_id=year.institution_id)
     code = section_code(year=year.year, name=name)
     if Section.objects.filter(Q(code=code) | Q(academic_year=year, name=name), institution_id=year.institution_id).exists():
         raise Conflict(_("A section with this name already exists in this year."), code="section_exists",
@@ -321,6 +331,7 @@ def section_update(*, scope: Scope, section_id: int, capacity: int | None = None
     elif clear_tutor:
         section.tutor_id = None
     if campus_id is not None:
+        _require_campus(campus_id, institution_id=section.institution_id)
         section.campus_id = campus_id
     if shift is not None:
         section.shift = shift

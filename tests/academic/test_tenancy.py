@@ -312,3 +312,21 @@ def test_a_parent_without_a_school_reads_only_their_childs_enrollments(world, cl
     assert history.status_code == 200 and [row["id"] for row in history.json()] == [world.a.enrollment.pk]
     assert client.get(f"{API}/enrollments/{world.b.enrollment.pk}").status_code == 404
     assert client.get(f"{API}/enrollments/student/{world.b.student.pk}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_campus_of_another_school_is_refused_like_an_unknown_one(world, client_for):
+    from tests.institution.factories import CampusFactory
+
+    own, foreign = CampusFactory(institution=world.a.institution), CampusFactory(institution=world.b.institution)
+    client = client_for(world.a.director)
+    created = client.post(f"{API}/sections", {"academic_year_id": world.a.year.pk, "grade_level_id": world.a.level.pk,
+                                              "name": "9Z", "capacity": 10, "campus_id": foreign.pk}, format="json")
+    changed = client.patch(f"{API}/sections/{world.a.section.pk}", {"campus_id": foreign.pk}, format="json")
+    unknown = client.patch(f"{API}/sections/{world.a.section.pk}", {"campus_id": 987654321}, format="json")
+    assert created.status_code == changed.status_code == unknown.status_code == 400
+    assert changed.json()["error"] == unknown.json()["error"]
+    assert not Section.objects.filter(name="9Z").exists()
+    assert Section.objects.get(pk=world.a.section.pk).campus_id != foreign.pk
+    assert client.patch(f"{API}/sections/{world.a.section.pk}", {"campus_id": own.pk},
+                        format="json").json()["campus_id"] == own.pk
