@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from apps.academic.events import AcademicYearStarted, CourseAssigned, SectionCreated, StudentEnrolled, StudentTransferred
 from apps.academic.models import AcademicYear, Course, CurriculumEntry, Enrollment, GradeLevel, Section
 from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
-from common.tenancy import Scope
+from common.tenancy import SYSTEM, Scope
 from events import publish
 
 ENROLLMENT_AGGREGATE = "StudentEnrollment"
@@ -36,13 +36,13 @@ ENROLLMENT_AGGREGATE = "StudentEnrollment"
 def _get_user(user_id: int):
     from apps.users import contracts as users
 
-    return users.get_user(user_id=user_id)
+    return users.get_user(scope=SYSTEM, user_id=user_id)
 
 
 def _get_users(user_ids: list[int]) -> dict:
     from apps.users import contracts as users
 
-    return users.get_users(user_ids=user_ids)
+    return users.get_users(scope=SYSTEM, user_ids=user_ids)
 
 
 def _get_institution(institution_id: int):

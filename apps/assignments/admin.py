@@ -212,7 +212,7 @@ class TeacherAssignmentAdmin(ServiceAddMixin, ReadOnlyAdmin):
 
         if not request_scope(request).allows(_user_school(teacher_id)):
             raise Http404  # another school's teacher is unknown here
-        teacher = users.get_user(user_id=teacher_id)
+        teacher = users.get_user(scope=request_scope(request), user_id=teacher_id)
         year = request.GET.get("academic_year_id")
         grid = selectors.timetable(scope=request_scope(request), owner="teacher", owner_id=teacher_id,
                                    academic_year_id=int(year) if (year or "").isdigit() else

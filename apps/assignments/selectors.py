@@ -230,7 +230,7 @@ def section_in_scope(*, scope: Scope, section_id: int) -> academic.SectionDTO:
 
 def teacher_in_scope(*, scope: Scope, teacher_id: int) -> users.UserDTO:
     """The user (users' DTO) if the scope reaches their school; else 404 like an unknown id."""
-    teacher = users.get_user(user_id=teacher_id)
+    teacher = users.get_user(scope=scope, user_id=teacher_id)
     if teacher is None or not scope.allows(teacher.institution_id):
         raise NotFound(_("Teacher not found."), code="teacher_not_found")
     return teacher
@@ -290,7 +290,7 @@ def section_teachers(*, scope: Scope, section_id: int) -> dict:
 
     section = section_in_scope(scope=scope, section_id=section_id)
     assignments = list(assignment_list(scope=scope, filters={"section_id": section_id}))
-    teachers = users.get_users(user_ids=[a.teacher_id for a in assignments])
+    teachers = users.get_users(scope=scope, user_ids=[a.teacher_id for a in assignments])
     courses = academic.get_courses(scope=scope, course_ids={a.course_id for a in assignments})
     minutes = _weekly_minutes_by_assignment([a.pk for a in assignments])
     return {
@@ -336,7 +336,7 @@ def timetable(*, scope: Scope, owner: str, owner_id: int, academic_year_id: int 
 
     blocks = timetable_blocks(scope=scope, academic_year_id=academic_year_id,
                               **({"teacher_id": owner_id} if owner == "teacher" else {"section_id": owner_id}))
-    teachers = users.get_users(user_ids={b.teacher_id for b in blocks})
+    teachers = users.get_users(scope=scope, user_ids={b.teacher_id for b in blocks})
     sections = academic.get_sections(scope=scope, section_ids={b.section_id for b in blocks})
     courses = academic.get_courses(scope=scope, course_ids={b.course_id for b in blocks})
     used_days = {b.day_of_week for b in blocks}

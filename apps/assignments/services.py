@@ -57,7 +57,7 @@ def assignment_create(*, scope: Scope, teacher_id: int, course_id: int, section_
     """Assign an active TEACHER to a course of a section (for the section's academic year).
     The section, the teacher and the course must be reached by `scope` (else 404, like unknown ids)."""
     section = academic.get_section(scope=scope, section_id=section_id)
-    teacher = users.get_user(user_id=teacher_id)
+    teacher = users.get_user(scope=scope, user_id=teacher_id)
     course = academic.get_course(scope=scope, course_id=course_id)
     missing = {}  # unknown, or of a school the scope does not reach: the same answer
     if section is None or not scope.allows(section.institution_id):

@@ -131,7 +131,7 @@ def _list_filters(request: Request, scope: Scope, keys: tuple[str, ...]) -> dict
 def _page_context(objects) -> dict:
     """Names for one page: one call per context, whatever the page size."""
     return {
-        "teachers": users.get_users(user_ids={o.teacher_id for o in objects}),
+        "teachers": users.get_users(scope=SYSTEM, user_ids={o.teacher_id for o in objects}),
         "sections": academic.get_sections(scope=SYSTEM, section_ids={o.section_id for o in objects}),
         "headcounts": selectors.headcounts(section_ids={o.section_id for o in objects}),
     }

@@ -78,7 +78,7 @@ def _seed_justifications(school: dict, section_id: int, days: list[date]) -> Non
     if len(roster) < 3:
         return
     student_id = roster[2]
-    guardians = users.guardians_of(student_id=student_id)
+    guardians = users.guardians_of(scope=SYSTEM, student_id=student_id)
     if not guardians or Justification.objects.filter(student_id=student_id).exists():
         return
     guardian_id = guardians[0].guardian.id

@@ -98,7 +98,7 @@ def section_day_sheet(*, scope: Scope, section_id: int, day: date, session_numbe
     on_roster = set(roster)
     records = {r.student_id: r for r in AttendanceRecord.objects.in_scope(scope).filter(section_id=section_id, date=day,
                                                                          session_number=session_number)}
-    people = users.get_users(user_ids=list(on_roster | set(records))) if (roster or records) else {}
+    people = users.get_users(scope=scope, user_ids=list(on_roster | set(records))) if (roster or records) else {}
     counts = {"PRESENT": 0, "ABSENT": 0, "LATE": 0, "EXCUSED": 0, "UNMARKED": 0}
     rows = []
     for student_id in list(roster) + [s for s in records if s not in on_roster]:

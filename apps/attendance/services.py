@@ -269,7 +269,7 @@ def justification_submit(*, scope: Scope, guardian_id: int, student_id: int, sta
                          reason: str, attachment_reference: str = "") -> Justification:
     """A guardian justifies their own child's absences between two dates (inclusive), in the
     scope's school (the absences are read through the scope)."""
-    if student_id not in set(users.student_ids_of_guardian(guardian_id=guardian_id)):
+    if student_id not in set(users.student_ids_of_guardian(scope=scope, guardian_id=guardian_id)):
         raise PermissionDenied(_("You can only justify absences of your own children."), code="not_guardian_of_student")
     fields: dict[str, list[str]] = {}
     if start_date > end_date:

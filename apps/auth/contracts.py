@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader, HttpBearer
 from rest_framework.permissions import BasePermission
 
+from common.errors import ValidationFailed
 from common.tenancy import Scope
 
 # --- roles and permissions -------------------------------------------------------------
@@ -298,8 +299,16 @@ def scope_of_user(user) -> Scope:
 SCOPE_HEADER = "X-PRS1-Scope"
 
 
-class MalformedScope(ValueError):
-    pass
+class MalformedScope(ValidationFailed, ValueError):
+    """A service-token call declared an `X-PRS1-Scope` that is not a scope: a 400 `malformed_scope` on both
+    APIs (a DomainError, so DRF's and ninja's error handlers answer it wherever it is raised)."""
+
+    default_code = "malformed_scope"
+
+    def __init__(self, detail: str = ""):
+        super().__init__(str(_("The X-PRS1-Scope header is malformed.")), code="malformed_scope",
+                         details={"header": SCOPE_HEADER})
+        self.detail = detail
 
 
 def request_scope(request) -> Scope:

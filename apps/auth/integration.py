@@ -3,6 +3,9 @@ other services: validate a token, read a user's permissions, check a permission 
 
 Authenticated with a bearer access token or the service token (X-Service-Token); otherwise 401.
 A person may ask only about themself unless they are staff; anyone else's id answers 404.
+Tenancy: the caller's scope (`request_scope`: a person's token reaches their own school; the service token
+is network-wide unless it declares a school in `X-PRS1-Scope`) bounds the users, students and sections it
+may ask about: another school's id answers 404 like an unknown one. A malformed X-PRS1-Scope is a 400.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
 from apps.auth import selectors
-from apps.auth.contracts import integration_auth, may_read_user_security
+from apps.auth.contracts import Principal, integration_auth, may_read_user_security, request_scope
 from common.errors import NotFound
 from common.filters import MAX_BIGINT
 from common.integration import ErrorOut
@@ -65,6 +68,10 @@ def _may_read(request, user_id: int) -> None:
         raise NotFound(_("User not found."), code="user_not_found")
 
 
+def _caller_id(request) -> int | None:
+    return request.auth.user_id if isinstance(request.auth, Principal) else None
+
+
 @router.post("/auth/validate-token", response={200: ValidateTokenOut, 400: ErrorOut, 401: ErrorOut},
              summary="Validate an access token (signature, exp, iss, aud, sub, active user)")
 def validate_token(request, payload: ValidateTokenIn):
@@ -78,7 +85,7 @@ def validate_token(request, payload: ValidateTokenIn):
             summary="A user's roles and permissions (staff, the user themself, or the service token)")
 def user_permissions(request, userId: int):  # the seed's path parameter name
     _may_read(request, userId)
-    result = selectors.user_permissions(user_id=userId)
+    result = selectors.user_permissions(scope=request_scope(request), user_id=userId, caller_id=_caller_id(request))
     return UserPermissionsOut(userId=result.user_id, userType=result.user_type, isActive=result.is_active,
                               roles=result.roles, permissions=result.permissions)
 
@@ -87,7 +94,8 @@ def user_permissions(request, userId: int):  # the seed's path parameter name
              summary="May this user use a permission, on a student / section / course?")
 def check_permission(request, payload: CheckPermissionIn):
     _may_read(request, payload.userId)
-    result = selectors.check_permission(user_id=payload.userId, permission=payload.permission,
+    result = selectors.check_permission(scope=request_scope(request), caller_id=_caller_id(request),
+                                        user_id=payload.userId, permission=payload.permission,
                                         student_id=payload.studentId, section_id=payload.sectionId,
                                         course_id=payload.courseId)
     return CheckPermissionOut(allowed=result.allowed, reason=result.reason)

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from apps.auth.contracts import (
     ALL_PERMISSIONS,
     ProviderMissing,
+    _provide,
     can_act_on_section,
     can_read_student,
     has_permission,
@@ -23,6 +24,7 @@ from apps.auth.contracts import (
 )
 from apps.auth.tokens import access_token_revoked, roles_of
 from common.errors import NotFound, ValidationFailed
+from common.tenancy import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -98,11 +100,24 @@ class UserPermissions:
     permissions: list[str]
 
 
-def user_permissions(*, user_id: int) -> UserPermissions:
-    """A user's roles and permissions (none while deactivated). NotFound for an unknown user."""
-    summary = user_summary(user_id)
+def _user_not_found() -> NotFound:
+    return NotFound(_("User not found."), code="user_not_found")
+
+
+def _reaches(scope: Scope, summary: dict | None, caller_id: int | None) -> bool:
+    """Does the scope reach this user? Their school must be the scope's (a person of no school: network-wide
+    only); the asking person themself (`caller_id`) is always reached: oneself is no other school's row."""
     if summary is None:
-        raise NotFound(_("User not found."), code="user_not_found")
+        return False
+    return scope.allows(summary.get("institution_id")) or (caller_id is not None and int(summary["id"]) == caller_id)
+
+
+def user_permissions(*, scope: Scope, user_id: int, caller_id: int | None = None) -> UserPermissions:
+    """A user's roles and permissions (none while deactivated). NotFound for an unknown user or one of a
+    school the scope does not reach."""
+    summary = user_summary(user_id)
+    if not _reaches(scope, summary, caller_id):
+        raise _user_not_found()
     principal = principal_from_summary(summary)
     active = bool(summary.get("is_active", False))
     return UserPermissions(user_id=user_id, user_type=principal.user_type, is_active=active,
@@ -116,10 +131,30 @@ class PermissionCheck:
     #              section_out_of_scope | scope_unavailable
 
 
-def check_permission(*, user_id: int, permission: str, student_id: int | None = None, section_id: int | None = None,
-                     course_id: int | None = None) -> PermissionCheck:
+def _require_objects_in_scope(scope: Scope, *, student_id: int | None, section_id: int | None) -> None:
+    """A school-scoped caller asks only about its own school's student and section: another school's (or an
+    unknown one) is a 404, never an answer that tells it exists."""
+    if scope.is_network:
+        return
+    if student_id is not None:
+        student = user_summary(student_id)
+        scope.require(student.get("institution_id") if student else None, code="student_not_found",
+                      message=_("Student not found."))
+    if section_id is not None:
+        try:
+            school = _provide("section_institution_id", section_id)
+        except ProviderMissing:
+            logger.exception("auth.check_permission section_institution_id provider missing (fail closed)")
+            school = None
+        scope.require(school, code="section_not_found", message=_("Section not found."))
+
+
+def check_permission(*, scope: Scope, user_id: int, permission: str, student_id: int | None = None,
+                     section_id: int | None = None, course_id: int | None = None,
+                     caller_id: int | None = None) -> PermissionCheck:
     """May this user use `permission` (on this student / section / course)? The role matrix and
-    the object-scope rules of apps.auth.contracts, exactly as the DRF APIs apply them."""
+    the object-scope rules of apps.auth.contracts, exactly as the DRF APIs apply them. The user, the
+    student and the section must be reached by the caller's `scope` (else NotFound, like unknown ids)."""
     fields: dict[str, list[str]] = {}
     if permission not in ALL_PERMISSIONS:
         fields["permission"] = [str(_("Unknown permission."))]
@@ -129,6 +164,9 @@ def check_permission(*, user_id: int, permission: str, student_id: int | None = 
         raise ValidationFailed(fields=fields)
 
     summary = user_summary(user_id)
+    if not scope.is_network and not _reaches(scope, summary, caller_id):
+        raise _user_not_found()
+    _require_objects_in_scope(scope, student_id=student_id, section_id=section_id)
     if summary is None:
         return PermissionCheck(False, "user_not_found")
     if not summary.get("is_active", False):

@@ -59,7 +59,7 @@ def _require_same_school(data: dict, *, student=None) -> int:
     expected = data.get("institution_id")
     if expected is not None and section.institution_id != expected:
         raise TenancyRefusal(_("The section belongs to another school."), code="section_other_institution")
-    student = student if student is not None else users.get_user(user_id=data["student_id"])
+    student = student if student is not None else users.get_user(scope=SYSTEM, user_id=data["student_id"])
     if student is not None and student.institution_id != section.institution_id:
         raise TenancyRefusal(_("The student belongs to another school."), code="student_other_institution")
     actor_id = data.get("actor_id")
@@ -87,7 +87,7 @@ def compensate_enrollment(ctx: SagaContext) -> None:
 
 
 def validate_user_exists(ctx: SagaContext) -> dict:
-    student = users.get_user(user_id=ctx.data["student_id"])
+    student = users.get_user(scope=SYSTEM, user_id=ctx.data["student_id"])
     if student is None:
         raise BusinessRuleViolation(_("The student does not exist."), code="student_not_found")
     if student.user_type != "STUDENT":
@@ -138,7 +138,7 @@ def compensate_attendance_initialization(ctx: SagaContext) -> None:
 
 def send_welcome_notification(ctx: SagaContext) -> dict:
     enrollment_id = ctx.data["enrollment_id"]
-    message_ids = notifications.send_welcome(enrollment_id=enrollment_id, student_id=ctx.data["student_id"],
+    message_ids = notifications.send_welcome(scope=SYSTEM, enrollment_id=enrollment_id, student_id=ctx.data["student_id"],
                                              section_id=ctx.data["section_id"],
                                              idempotency_key=f"welcome:{enrollment_id}")
     return {"welcome_message_ids": list(message_ids)}

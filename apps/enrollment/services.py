@@ -38,7 +38,7 @@ def enrollment_request(*, scope: Scope, student_id: int, section_id: int, enroll
     section = academic.get_section(scope=scope, section_id=section_id)
     if section is None:
         raise NotFound(_("The section does not exist."), code="section_not_found")
-    student = users.get_user(user_id=student_id)
+    student = users.get_user(scope=scope, user_id=student_id)
     if student is None or not scope.allows(student.institution_id):
         raise NotFound(_("The student does not exist."), code="student_not_found")
     if student.institution_id != section.institution_id:  # only a network-wide caller sees both schools

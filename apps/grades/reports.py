@@ -14,10 +14,10 @@ def report_card_context(*, scope: Scope, student_id: int, period_id: int) -> dic
     report = selectors.student_period_report(scope=scope, student_id=student_id, period_id=period_id)
     if report is None:
         return None
-    student = users.get_user(user_id=student_id)
+    student = users.get_user(scope=scope, user_id=student_id)
     section = report.section
     school = institution.get_institution(institution_id=section.institution_id) if section else None
-    tutor = users.get_user(user_id=section.tutor_id) if section and getattr(section, "tutor_id", None) else None
+    tutor = users.get_user(scope=scope, user_id=section.tutor_id) if section and getattr(section, "tutor_id", None) else None
     return {
         "report": report,
         "student": student,

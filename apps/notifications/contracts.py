@@ -1,8 +1,16 @@
-"""Notifications' public face (docs/CONTRACTS.md). Plain functions, ids out — no model crosses."""
+"""Notifications' public face (docs/CONTRACTS.md). Plain functions, ids out — no model crosses.
+
+Every function that sends takes the caller's `scope` (`common.tenancy.Scope`, keyword-only, required):
+a student, section or person the scope does not reach is a 404 like an unknown one, and nothing is
+queued. The integration endpoints pass the request's scope; the saga and the handlers pass `SYSTEM`."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from apps.notifications import directory, services
+from common.errors import NotFound
+from common.tenancy import Scope
 
 
 def welcome_key_prefix(enrollment_id: int) -> str:
@@ -11,9 +19,17 @@ def welcome_key_prefix(enrollment_id: int) -> str:
     return f"welcome:{enrollment_id}"
 
 
-def _student_context(student_id: int, section_id: int | None) -> tuple[dict, int | None]:
-    student = directory.get_user(student_id)
-    section = directory.get_section(section_id) if section_id else None
+def _student_context(student_id: int, section_id: int | None, *, scope: Scope) -> tuple[dict, int | None]:
+    """The student's and section's names for the templates, and the school the messages belong to.
+    For a school-scoped caller, a student or section of another school (or an unknown one) is a 404;
+    network-wide (the saga, handlers, the service token) an unknown one just leaves its names empty."""
+    student = directory.get_user(student_id, scope=scope)
+    section = directory.get_section(section_id, scope=scope) if section_id else None
+    if not scope.is_network:
+        if student is None:
+            raise NotFound(_("Student not found."), code="student_not_found")
+        if section_id and section is None:
+            raise NotFound(_("Section not found."), code="section_not_found")
     institution_id = getattr(student, "institution_id", None) or getattr(section, "institution_id", None)
     school = directory.get_institution(institution_id)
     context = {
@@ -28,32 +44,38 @@ def _student_context(student_id: int, section_id: int | None) -> tuple[dict, int
     return context, institution_id
 
 
-def send_welcome(*, enrollment_id: int, student_id: int, section_id: int, idempotency_key: str) -> list[int]:
+def send_welcome(*, scope: Scope, enrollment_id: int, student_id: int, section_id: int,
+                 idempotency_key: str) -> list[int]:
     """Welcome the student's guardians. Returns message ids. Calling it again (with any key) for the
     same enrollment sends nothing new: the per-message keys derive from the enrollment id; the
     caller's `idempotency_key` is accepted for the contract's shape and logged with the request."""
-    context, institution_id = _student_context(student_id, section_id)
+    context, institution_id = _student_context(student_id, section_id, scope=scope)
     context["enrollment_id"] = enrollment_id
-    recipients = services.recipients_for_guardians(directory.guardians_of(student_id))
+    recipients = services.recipients_for_guardians(directory.guardians_of(student_id, scope=scope))
     messages = services.notify(recipients=recipients, template_key="welcome", context=context,
                                key_prefix=welcome_key_prefix(enrollment_id), student_id=student_id,
                                institution_id=institution_id)
     return [m.pk for m in messages]
 
 
-def notify_guardians(*, student_id: int, template_key: str, context: dict, idempotency_key: str) -> list[int]:
+def notify_guardians(*, scope: Scope, student_id: int, template_key: str, context: dict,
+                     idempotency_key: str) -> list[int]:
     """Send `template_key` to the student's guardians on their channels. Message keys are
     f"{idempotency_key}:{guardian_id}:{channel}", so repeating a call sends nothing new."""
-    base, institution_id = _student_context(student_id, context.get("section_id"))
-    recipients = services.recipients_for_guardians(directory.guardians_of(student_id))
+    base, institution_id = _student_context(student_id, context.get("section_id"), scope=scope)
+    recipients = services.recipients_for_guardians(directory.guardians_of(student_id, scope=scope))
     messages = services.notify(recipients=recipients, template_key=template_key, context={**base, **context},
                                key_prefix=idempotency_key, student_id=student_id, institution_id=institution_id)
     return [m.pk for m in messages]
 
 
-def notify_users(*, user_ids: list[int], template_key: str, context: dict, idempotency_key: str) -> list[int]:
-    """Send `template_key` to the given people (e.g. staff) on email and in-app."""
-    recipients = services.recipients_for_users(user_ids, allow_sms=False)
+def notify_users(*, scope: Scope, user_ids: list[int], template_key: str, context: dict,
+                 idempotency_key: str) -> list[int]:
+    """Send `template_key` to the given people (e.g. staff) on email and in-app. For a school-scoped caller,
+    a person of another school (or an unknown one) is a 404 and nothing is sent to anyone."""
+    if not scope.is_network and set(user_ids) - set(directory.get_users(list(user_ids), scope=scope)):
+        raise NotFound(_("User not found."), code="user_not_found")
+    recipients = services.recipients_for_users(user_ids, scope=scope, allow_sms=False)
     messages = services.notify(recipients=recipients, template_key=template_key, context=context,
                                key_prefix=idempotency_key, student_id=context.get("student_id"))
     return [m.pk for m in messages]

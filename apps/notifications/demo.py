@@ -8,12 +8,13 @@ from django.utils import timezone
 
 from apps.notifications import directory, seed_templates, services
 from apps.notifications.models import Message, MessageStatus, NotificationTemplate
+from common.tenancy import SYSTEM
 
 
 def seed(school: dict) -> None:
     seed_templates.load(NotificationTemplate)
     student_ids = list(school.get("student_ids") or [])
-    guardians = directory.guardians_of_students(student_ids[:12])
+    guardians = directory.guardians_of_students(student_ids[:12], scope=SYSTEM)
     enrollment_ids = list(school.get("enrollment_ids") or [])
     today = timezone.localdate().isoformat()
     with transaction.atomic():
@@ -24,11 +25,12 @@ def seed(school: dict) -> None:
             context = {"student_name": _name(student_id), "school_name": "", "section_name": ""}
             enrollment = enrollment_ids[index] if index < len(enrollment_ids) else f"demo-{student_id}"
             services.notify(recipients=recipients, template_key="welcome", context=context,
-                            key_prefix=f"welcome:{enrollment}", student_id=student_id)
+                            key_prefix=f"welcome:{enrollment}", student_id=student_id,
+                            institution_id=school.get("institution_id"))
             if index < 3:
                 services.notify(recipients=recipients, template_key="absence_recorded",
                                 context={**context, "date": today}, key_prefix=f"absence:demo-{student_id}",
-                                student_id=student_id)
+                                student_id=student_id, institution_id=school.get("institution_id"))
     # The console backends accept everything: mark what is still queued as handed over.
     for message_id in Message.objects.filter(status=MessageStatus.REQUESTED).values_list("id", flat=True)[:500]:
         services.message_deliver(message_id=message_id)
@@ -37,11 +39,12 @@ def seed(school: dict) -> None:
         services.message_request(
             recipient_user_id=admin_id, channel="INAPP", template_key="bulk", language="es",
             subject="Bienvenido a PRS1", body_text="Las notificaciones de la escuela demo ya están activas.",
-            body_html="", to_address="", idempotency_key="demo:inapp:welcome")
+            body_html="", to_address="", idempotency_key="demo:inapp:welcome",
+            institution_id=school.get("institution_id"))
         message = Message.objects.get(idempotency_key="demo:inapp:welcome")
         services.message_deliver(message_id=message.pk)
 
 
 def _name(student_id: int) -> str:
-    user = directory.get_user(student_id)
+    user = directory.get_user(student_id, scope=SYSTEM)
     return getattr(user, "full_name", "") or ""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from apps.notifications import contracts, directory
+from common.tenancy import SYSTEM
 from events import Event, subscribe
 
 
@@ -11,7 +12,7 @@ from events import Event, subscribe
 def on_student_enrolled(event: Event) -> None:
     """The seed's sendWelcomeNotification: the same keys as the saga's send_welcome step."""
     p = event.payload
-    contracts.send_welcome(enrollment_id=int(p["enrollmentId"]), student_id=int(p["studentUserId"]),
+    contracts.send_welcome(scope=SYSTEM, enrollment_id=int(p["enrollmentId"]), student_id=int(p["studentUserId"]),
                            section_id=int(p["sectionId"]), idempotency_key=f"welcome:{p['enrollmentId']}")
 
 
@@ -20,14 +21,14 @@ def on_absence_recorded(event: Event) -> None:
     """Guardians are told the same day (SMS during quiet hours waits until they end)."""
     p = event.payload
     contracts.notify_guardians(
-        student_id=int(p["studentId"]), template_key="absence_recorded",
+        scope=SYSTEM, student_id=int(p["studentId"]), template_key="absence_recorded",
         context={"date": p["date"], "session_number": p.get("sessionNumber"), "section_id": p.get("sectionId")},
         idempotency_key=f"absence:{p['attendanceId']}",
     )
 
 
 def _tutor_ids(section_id) -> list[int]:
-    section = directory.get_section(int(section_id)) if section_id else None
+    section = directory.get_section(int(section_id), scope=SYSTEM) if section_id else None
     tutor_id = getattr(section, "tutor_id", None)
     return [int(tutor_id)] if tutor_id else []
 
@@ -35,12 +36,12 @@ def _tutor_ids(section_id) -> list[int]:
 def _alert(event: Event, template_key: str, context: dict) -> None:
     p = event.payload
     key = f"{template_key}:{event.event_id}"
-    contracts.notify_guardians(student_id=int(p["studentId"]), template_key=template_key, context=context,
+    contracts.notify_guardians(scope=SYSTEM, student_id=int(p["studentId"]), template_key=template_key, context=context,
                                idempotency_key=key)
     tutors = _tutor_ids(p.get("sectionId"))
     if tutors:
-        student = directory.get_user(int(p["studentId"]))
-        contracts.notify_users(user_ids=tutors, template_key=template_key, idempotency_key=f"{key}:tutor",
+        student = directory.get_user(int(p["studentId"]), scope=SYSTEM)
+        contracts.notify_users(scope=SYSTEM, user_ids=tutors, template_key=template_key, idempotency_key=f"{key}:tutor",
                                context={**context, "student_id": int(p["studentId"]),
                                         "student_name": getattr(student, "full_name", "") or ""})
 
@@ -48,7 +49,7 @@ def _alert(event: Event, template_key: str, context: dict) -> None:
 @subscribe("student.performance.alert")
 def on_student_performance_alert(event: Event) -> None:
     p = event.payload
-    course = directory.get_course(int(p["courseId"])) if p.get("courseId") else None
+    course = directory.get_course(int(p["courseId"]), scope=SYSTEM) if p.get("courseId") else None
     _alert(event, "performance_alert", {
         "course_name": getattr(course, "name", "") or "", "average": p.get("average"), "pass_mark": p.get("passMark"),
         "reason": p.get("reason"), "section_id": p.get("sectionId"), "period_id": p.get("periodId"),

@@ -13,6 +13,8 @@ from datetime import timedelta
 from prometheus_client import REGISTRY, Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily
 
+from common.tenancy import SYSTEM
+
 logger = logging.getLogger(__name__)
 
 SENT = Counter("prs1_notifications_sent_total", "Messages accepted by the provider", ["channel"])
@@ -45,7 +47,7 @@ class DeliveryRateCollector:
             from apps.notifications import selectors
 
             since = timezone.now() - timedelta(hours=24)
-            for row in selectors.delivery_stats(since=since, until=None):
+            for row in selectors.delivery_stats(scope=SYSTEM, since=since, until=None):
                 if row["rate"] is not None:
                     family.add_metric([row["channel"]], row["rate"])
         except Exception:  # the database may be unavailable at scrape time; never break /metrics

@@ -61,6 +61,9 @@ class BulkSend(models.Model):
         COMPLETED = "COMPLETED", _("Completed")
 
     requested_by_id = models.BigIntegerField(_("requested by"), db_index=True)
+    # The school the send acts in: the caller's own, or for network-wide callers the section's / the
+    # recipients' common school. None only for a network-wide send to people of several or no school.
+    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True, db_index=True)
     template_key = models.CharField(_("template key"), max_length=64, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("body"), blank=True)
@@ -85,6 +88,9 @@ class Message(models.Model):
     """One notification to one recipient on one channel. `idempotency_key` makes it unique."""
 
     recipient_user_id = models.BigIntegerField(_("recipient"), db_index=True)
+    # The school the message is about (the student's, the section's) or the recipient's. None only for a
+    # person of no school (network staff): such messages are seen network-wide only.
+    institution_id = models.BigIntegerField(_("institution"), null=True, blank=True, db_index=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     template_key = models.CharField(_("template key"), max_length=64, blank=True)
     language = models.CharField(_("language"), max_length=5, choices=LANGUAGES, default="es")

@@ -1,4 +1,8 @@
-"""Read queries of notifications."""
+"""Read queries of notifications.
+
+Messages and bulk sends belong to a school (`institution_id`): the selectors that read them take the
+caller's `scope` and reach only its school's rows (a row of no school: network-wide scopes only).
+Templates are shared by the install; a person's inbox is reached by their own id."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from apps.notifications.models import (
     NotificationTemplate,
 )
 from common.errors import NotFound
+from common.tenancy import Scope
 
 
 def template_get(*, template_id: int) -> NotificationTemplate:
@@ -53,8 +58,9 @@ def unread_count(*, user_id: int) -> int:
     return inbox_of(user_id=user_id, unread_only=True).count()
 
 
-def bulk_progress(*, bulk_id: int) -> dict:
-    bulk = BulkSend.objects.filter(pk=bulk_id).first()
+def bulk_progress(*, scope: Scope, bulk_id: int) -> dict:
+    """A bulk send and its counts; another school's bulk send is a 404 like an unknown one."""
+    bulk = scope.filter(BulkSend.objects.filter(pk=bulk_id)).first()
     if bulk is None:
         raise NotFound(_("Bulk send not found."), code="bulk_not_found")
     counts = bulk.messages.aggregate(
@@ -66,19 +72,24 @@ def bulk_progress(*, bulk_id: int) -> dict:
     return {"bulk": bulk, "total": bulk.total, **counts}
 
 
-def bulk_sends_with_counts() -> QuerySet[BulkSend]:
-    """Bulk sends annotated with sent_count / failed_count / pending_count (one query for a list)."""
-    return BulkSend.objects.annotate(
+def bulk_sends_with_counts(*, scope: Scope) -> QuerySet[BulkSend]:
+    """The scope's bulk sends annotated with sent_count / failed_count / pending_count (one query for a list)."""
+    return scope.filter(BulkSend.objects.all()).annotate(
         sent_count=Count("messages", filter=Q(messages__status__in=DONE_OK_STATUSES)),
         failed_count=Count("messages", filter=Q(messages__status=MessageStatus.FAILED)),
         pending_count=Count("messages", filter=Q(messages__status__in=PENDING_STATUSES)),
     )
 
 
-def delivery_stats(*, since: datetime | None, until: datetime | None) -> list[dict]:
+def messages(*, scope: Scope) -> QuerySet[Message]:
+    """The messages of the scope's school (newest first)."""
+    return scope.filter(Message.objects.all()).order_by("-created_at", "-id")
+
+
+def delivery_stats(*, scope: Scope, since: datetime | None, until: datetime | None) -> list[dict]:
     """Per channel: requested, sent, delivered, failed, pending and the delivery rate
-    delivered / (delivered + failed) (None when nothing finished) for messages created in the range."""
-    qs = Message.objects.all()
+    delivered / (delivered + failed) (None when nothing finished) for the scope's messages created in the range."""
+    qs = scope.filter(Message.objects.all())
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:

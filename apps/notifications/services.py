@@ -47,6 +47,7 @@ from apps.notifications.models import (
     NotificationPreference,
 )
 from common.errors import BusinessRuleViolation, NotFound, ValidationFailed
+from common.tenancy import SYSTEM, Scope
 from events import publish
 
 logger = logging.getLogger(__name__)
@@ -137,9 +138,10 @@ def recipients_for_guardians(guardians: list) -> list[Recipient]:
     return list(seen.values())
 
 
-def recipients_for_users(user_ids: list[int], *, allow_sms: bool = True) -> list[Recipient]:
+def recipients_for_users(user_ids: list[int], *, scope: Scope, allow_sms: bool = True) -> list[Recipient]:
+    """The people among `user_ids` the scope reaches (others are skipped, like unknown ids)."""
     now = timezone.now()
-    users = directory.get_users(list(user_ids))
+    users = directory.get_users(list(user_ids), scope=scope)
     prefs = _preferences(list(users))
     return [_recipient(user, allow_email=True, allow_sms=allow_sms, pref=prefs.get(uid), now=now)
             for uid, user in users.items() if getattr(user, "is_active", True)]
@@ -158,7 +160,7 @@ def _schedule(message_id: int, *, countdown: float | None = None) -> None:
 def message_request(*, recipient_user_id: int, channel: str, template_key: str, language: str, subject: str,
                     body_text: str, body_html: str, to_address: str, idempotency_key: str,
                     student_id: int | None = None, bulk: BulkSend | None = None,
-                    not_before: datetime | None = None) -> tuple[Message, bool]:
+                    not_before: datetime | None = None, institution_id: int | None = None) -> tuple[Message, bool]:
     """Record one message (once per idempotency key) and schedule its delivery. Returns (message, created)."""
     message, created = Message.objects.get_or_create(
         idempotency_key=idempotency_key,
@@ -166,7 +168,7 @@ def message_request(*, recipient_user_id: int, channel: str, template_key: str, 
             "recipient_user_id": recipient_user_id, "channel": channel, "template_key": template_key,
             "language": language, "subject": subject[:200], "body_text": body_text, "body_html": body_html,
             "to_address": "" if channel == Channel.INAPP else to_address, "student_id": student_id, "bulk": bulk,
-            "next_attempt_at": not_before,
+            "next_attempt_at": not_before, "institution_id": institution_id,
         },
     )
     if not created:
@@ -190,7 +192,8 @@ def notify(*, recipients: list[Recipient], template_key: str, context: dict, key
     """Render `template_key` per recipient language and request one message per allowed channel.
     Message idempotency key: f"{key_prefix}:{recipient_user_id}:{channel}" (channel lower-case).
     `template_variables` names context values that are templates themselves (a bulk's free text may say
-    {{ recipient_name }}); they are rendered per recipient first."""
+    {{ recipient_name }}); they are rendered per recipient first. Each message records its school:
+    `institution_id` (the student's or the bulk's), else the recipient's."""
     templates: dict[str, object] = {}
     school_channels: dict[int | None, frozenset[str]] = {}
     messages: list[Message] = []
@@ -223,7 +226,7 @@ def notify(*, recipients: list[Recipient], template_key: str, context: dict, key
                 to_address={"EMAIL": recipient.email, "SMS": recipient.phone}.get(channel, ""),
                 idempotency_key=f"{key_prefix}:{recipient.user_id}:{channel.lower()}",
                 student_id=student_id, bulk=bulk,
-                not_before=recipient.quiet_until if channel == Channel.SMS else None,
+                not_before=recipient.quiet_until if channel == Channel.SMS else None, institution_id=school,
             )
             messages.append(message)
     return messages
@@ -439,9 +442,29 @@ def inbox_mark_read(*, user_id: int, message_id: int) -> Message:
 # --- bulk sends ------------------------------------------------------------------------------------
 
 
+def _bulk_school(*, scope: Scope, section, users: dict) -> int | None:
+    """The school a bulk send acts in: a school scope's own; network-wide, the section's, else the
+    recipients' common school (None for people of several schools or of none)."""
+    if not scope.is_network:
+        return scope.institution_id
+    if section is not None:
+        return getattr(section, "institution_id", None)
+    schools = {getattr(u, "institution_id", None) for u in users.values()}
+    return schools.pop() if len(schools) == 1 else None
+
+
 @transaction.atomic
-def bulk_send_create(*, requested_by_id: int, user_ids: list[int] | None, section_id: int | None,
+def bulk_send_create(*, scope: Scope, requested_by_id: int, user_ids: list[int] | None, section_id: int | None,
                      template_key: str | None, subject: str | None, body: str | None, channels: list[str]) -> BulkSend:
+    """Accept a bulk send to people or to a section's guardians, within the caller's scope: a section or a
+    person the scope does not reach is a 404 (like an unknown id) and nothing is recorded or queued."""
+    section = directory.get_section(section_id, scope=scope) if section_id is not None else None
+    if section_id is not None and section is None:
+        raise NotFound(_("Section not found."), code="section_not_found")
+    known = directory.get_users(user_ids, scope=scope) if user_ids else {}
+    missing = sorted(set(user_ids or []) - set(known))
+    if missing:
+        raise NotFound(_("User not found."), code="user_not_found")
     fields: dict[str, list[str]] = {}
     if bool(user_ids) == (section_id is not None):
         fields["non_field_errors"] = [str(_("Give either user_ids or section_id."))]
@@ -454,18 +477,12 @@ def bulk_send_create(*, requested_by_id: int, user_ids: list[int] | None, sectio
     else:
         errors = rendering.syntax_errors(subject=subject, body=body)
         fields.update(errors)
-    if section_id is not None and directory.get_section(section_id) is None:
-        fields["section_id"] = [str(_("Section not found."))]
-    if user_ids:
-        known = directory.get_users(user_ids)
-        missing = sorted(set(user_ids) - set(known))
-        if missing:
-            fields["user_ids"] = [str(_("Unknown users: %(ids)s")) % {"ids": ", ".join(map(str, missing))}]
     if fields:
         raise ValidationFailed(str(_("Invalid input.")), fields=fields)
     bulk = BulkSend.objects.create(
         requested_by_id=requested_by_id, template_key=template_key or "", subject=subject or "", body=body or "",
         channels=sorted(set(channels)), recipient_user_ids=sorted(set(user_ids or [])), section_id=section_id,
+        institution_id=_bulk_school(scope=scope, section=section, users=known),
     )
     from apps.notifications import tasks
 
@@ -479,16 +496,19 @@ def bulk_send_run(*, bulk_id: int) -> int:
     bulk = BulkSend.objects.select_for_update().get(pk=bulk_id)
     if bulk.status == BulkSend.Status.COMPLETED:
         return bulk.total
+    # A school's bulk reaches that school's people only (checked at request time, and again here).
+    scope = SYSTEM if bulk.institution_id is None else Scope.school(bulk.institution_id)
     if bulk.section_id is not None:
-        student_ids = directory.section_student_ids(bulk.section_id)
-        links = [link for links in directory.guardians_of_students(student_ids).values() for link in links]
+        student_ids = directory.section_student_ids(bulk.section_id, scope=scope)
+        links = [link for links in directory.guardians_of_students(student_ids, scope=scope).values()
+                 for link in links]
         recipients = recipients_for_guardians(links)
     else:
-        recipients = recipients_for_users(bulk.recipient_user_ids)
+        recipients = recipients_for_users(bulk.recipient_user_ids, scope=scope)
     key = bulk.template_key or BULK_TEMPLATE_KEY
     messages = notify(recipients=recipients, template_key=key, context={"subject": bulk.subject, "body": bulk.body},
                       key_prefix=f"bulk:{bulk.pk}", channels=frozenset(bulk.channels), bulk=bulk,
-                      template_variables=("subject", "body"))
+                      institution_id=bulk.institution_id, template_variables=("subject", "body"))
     bulk.total = len(messages)
     bulk.save(update_fields=["total"])
     if not messages:
@@ -514,7 +534,7 @@ def bulk_complete_if_done(*, bulk_id: int) -> bool:
 
 
 def _bulk_complete(bulk: BulkSend) -> None:
-    progress = selectors.bulk_progress(bulk_id=bulk.pk)
+    progress = selectors.bulk_progress(scope=SYSTEM, bulk_id=bulk.pk)
     bulk.status, bulk.completed_at = BulkSend.Status.COMPLETED, timezone.now()
     bulk.save(update_fields=["status", "completed_at"])
     publish("bulk.notification.completed", aggregate_id=bulk.pk, aggregate_type="BulkNotification",

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.auth.contracts import requires
+from apps.auth.contracts import request_scope, requires
 from apps.notifications import selectors, services
 from apps.notifications.serializers import (
     BulkAcceptedSerializer,
@@ -36,6 +36,8 @@ class SendImmediateView(APIView):
 
     @extend_schema(
         summary="Send a notification now to people or to all guardians of a section (bulk, asynchronous)",
+        description="Within the caller's school: another school's person or section is a 404 like an unknown "
+                    "id, and nothing is recorded or queued.",
         request=SendImmediateSerializer, responses={202: BulkAcceptedSerializer},
         examples=[
             OpenApiExample("To the guardians of a section", request_only=True, value={
@@ -52,7 +54,8 @@ class SendImmediateView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         bulk = services.bulk_send_create(
-            requested_by_id=request.user.pk, user_ids=data.get("user_ids"), section_id=data.get("section_id"),
+            scope=request_scope(request), requested_by_id=request.user.pk, user_ids=data.get("user_ids"),
+            section_id=data.get("section_id"),
             template_key=data.get("template_key"), subject=data.get("subject"), body=data.get("body"),
             channels=data["channels"])
         url = reverse("notifications:bulk-progress", kwargs={"bulk_id": bulk.pk})
@@ -70,7 +73,7 @@ class BulkProgressView(APIView):
             "created_at": "2026-04-10T14:00:00Z", "completed_at": None})],
     )
     def get(self, request, bulk_id: int):
-        progress = selectors.bulk_progress(bulk_id=bulk_id)
+        progress = selectors.bulk_progress(scope=request_scope(request), bulk_id=bulk_id)
         bulk = progress["bulk"]
         return Response(BulkProgressSerializer({
             "bulk_id": bulk.pk, "status": bulk.status, "total": progress["total"], "sent": progress["sent"],

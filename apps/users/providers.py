@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from apps.users import selectors, services
+from common.tenancy import SYSTEM
 
 
 def guardian_student_ids(user_id: int) -> list[int]:
-    """The students a guardian is responsible for (their active children)."""
-    return selectors.student_ids_of_guardian(user_id, active_only=True)
+    """The students a guardian is responsible for (their active children). A system lookup: auth's rules
+    apply the caller's scope on top."""
+    return selectors.student_ids_of_guardian(user_id, scope=SYSTEM, active_only=True)
 
 
 def credentials(username: str, password: str) -> int | None:

@@ -19,8 +19,8 @@ from apps.auth.contracts import (
     can_read_student,
     has_permission,
     principal_of,
+    request_scope,
     requires,
-    sees_every_institution,
 )
 from apps.users import contracts, selectors, services
 from apps.users.models import User, UserType
@@ -59,33 +59,31 @@ SEARCH_PARAM = OpenApiParameter("search", str, description=str(
 
 
 # --- authorization helpers --------------------------------------------------------------------
-
-
-def _institution_scope(principal: Principal) -> int | None:
-    """None: every institution (superusers, network staff without an institution); else the caller's own."""
-    if sees_every_institution(principal):
-        return None
-    return principal.institution_id if principal.institution_id is not None else -1
-
-
-def _in_scope(principal: Principal, user: User) -> bool:
-    scope = _institution_scope(principal)
-    return scope is None or user.institution_id == scope
+# Tenancy: every person is reached through the caller's Scope (apps.auth.contracts.request_scope): a school's
+# people for its staff, everyone for network-wide callers; a person of no school (network staff) only
+# network-wide. Another school's person answers 404 exactly like an unknown id. Role rules apply on top.
 
 
 def _can_read(principal: Principal, user: User) -> bool:
-    if user.pk == principal.user_id:
-        return True
-    if has_permission(principal, "users.read") and _in_scope(principal, user):
-        return True
-    return principal.user_type == UserType.PARENT and user.user_type == UserType.STUDENT \
-        and can_read_student(principal, user.pk)
+    return user.pk == principal.user_id or has_permission(principal, "users.read")
+
+
+def _not_found() -> NotFound:
+    return NotFound(str(_("User not found.")), code="user_not_found")
 
 
 def _readable_user(request: Request, user_id: int) -> User:
-    user = selectors.user_by_id(user_id)
-    if user is None or not _can_read(principal_of(request.user), user):
-        raise NotFound(str(_("User not found.")), code="user_not_found")
+    principal = principal_of(request.user)
+    if user_id == principal.user_id:  # oneself, whatever the school
+        return selectors.user_by_id(user_id)
+    if principal.user_type == UserType.PARENT:  # the family path: their own children, whatever the school
+        user = selectors.user_by_id(user_id) if can_read_student(principal, user_id) else None
+        if user is None:
+            raise _not_found()
+        return user
+    user = selectors.user_in_scope(scope=request_scope(request), user_id=user_id)
+    if user is None or not _can_read(principal, user):
+        raise _not_found()
     return user
 
 
@@ -101,11 +99,11 @@ def _check_may_manage(principal: Principal, user: User | None = None, *, new_typ
 
 
 def _managed_user(request: Request, user_id: int) -> User:
-    """The user a manager acts on: 404 outside their institution, 403 if privileged."""
+    """The user a manager acts on: 404 outside the caller's scope (like an unknown id), 403 if privileged."""
     principal = principal_of(request.user)
-    user = selectors.user_by_id(user_id)
-    if user is None or not _in_scope(principal, user):
-        raise NotFound(str(_("User not found.")), code="user_not_found")
+    user = selectors.user_in_scope(scope=request_scope(request), user_id=user_id)
+    if user is None:
+        raise _not_found()
     _check_may_manage(principal, user)
     return user
 
@@ -129,9 +127,7 @@ class _UserListBase(ListAPIView):
     def base_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return User.objects.none()
-        principal = principal_of(self.request.user)
-        return selectors.users(institution_id=_institution_scope(principal),
-                               search=self.request.query_params.get("search"))
+        return selectors.users(scope=request_scope(self.request), search=self.request.query_params.get("search"))
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -160,10 +156,9 @@ class UserListCreateView(_UserListBase):
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        institution_id = values.pop("institution", None) or principal.institution_id
-        scope = _institution_scope(principal)
-        if scope is not None and institution_id != scope:
-            raise ValidationFailed(fields={"institution": [str(_("You can only register people of your institution."))]})
+        # A school's staff register in their own school (naming another one is a 404 like an unknown school);
+        # network-wide callers in the one they name (or none: network staff).
+        institution_id = request_scope(request).target_institution(values.pop("institution", None))
         _check_may_manage(principal, new_type=values["user_type"])
         user = services.user_create(institution_id=institution_id, is_staff=False, **values)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
@@ -256,7 +251,8 @@ class GuardianLinksView(APIView):
                        "created_at": "2026-03-01T08:00:00-05:00"}])])
     def get(self, request: Request, user_id: int) -> Response:
         student = _readable_user(request, user_id)
-        return Response(GuardianLinkSerializer(selectors.links_of_students([student.pk]), many=True).data)
+        links = selectors.links_of_students([student.pk], scope=request_scope(request))
+        return Response(GuardianLinkSerializer(links, many=True).data)
 
     @extend_schema(summary="Link a guardian to a student (student.parent.linked)", request=GuardianLinkCreateSerializer,
                    responses={201: GuardianLinkSerializer},
@@ -267,9 +263,8 @@ class GuardianLinksView(APIView):
         student = _managed_user(request, user_id)
         data = GuardianLinkCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        guardian = selectors.user_by_id(data.validated_data["guardian_id"])
-        if guardian is not None and not _in_scope(principal_of(request.user), guardian):
-            raise ValidationFailed(fields={"guardian_id": [str(_("Unknown user."))]})
+        if selectors.user_in_scope(scope=request_scope(request), user_id=data.validated_data["guardian_id"]) is None:
+            raise _not_found()  # another school's person, like an unknown one
         link = services.guardian_link_create(student_id=student.pk, **data.validated_data)
         return Response(GuardianLinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
@@ -300,14 +295,8 @@ class BulkValidateView(APIView):
     def post(self, request: Request) -> Response:
         data = BulkValidateRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        results = contracts.bulk_validate(user_ids=data.validated_data["user_ids"])
-        principal = principal_of(request.user)
-        scope = _institution_scope(principal) if principal is not None else None
-        if scope is not None:  # a user caller learns nothing about other institutions' people
-            visible = {u.id for u in contracts.get_users(user_ids=[r.user_id for r in results]).values()
-                       if u.institution_id == scope}
-            results = [r if r.user_id in visible else contracts.UserValidationDTO(r.user_id, False, False, None)
-                       for r in results]
+        # a caller learns nothing about people its scope does not reach: they "do not exist"
+        results = contracts.bulk_validate(scope=request_scope(request), user_ids=data.validated_data["user_ids"])
         return Response(UserValidationSerializer(results, many=True).data)
 
 

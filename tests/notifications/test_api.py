@@ -83,8 +83,8 @@ def test_send_immediate_to_the_guardians_of_a_section(client_for, monkeypatch, d
     mother, father = GuardianFactory(), GuardianFactory()
     GuardianLinkFactory(student=student, guardian=mother, notify_sms=False)
     GuardianLinkFactory(student=student, guardian=father, notify_sms=False, relationship="FATHER")
-    monkeypatch.setattr(directory, "get_section", lambda section_id: SimpleNamespace(id=section_id, tutor_id=None))
-    monkeypatch.setattr(directory, "section_student_ids", lambda section_id: [student.pk])
+    monkeypatch.setattr(directory, "get_section", lambda section_id, scope: SimpleNamespace(id=section_id, tutor_id=None))
+    monkeypatch.setattr(directory, "section_student_ids", lambda section_id, scope: [student.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(StaffFactory()).post(SEND, {"section_id": 12, "template_key": "bulk",
                                                            "channels": ["INAPP"]}, format="json")
@@ -98,7 +98,6 @@ def test_send_immediate_to_the_guardians_of_a_section(client_for, monkeypatch, d
     ({"user_ids": [1]}, "non_field_errors"),
     ({"user_ids": ["x"], "subject": "a", "body": "b"}, "user_ids"),
     ({"user_ids": [1], "subject": "a", "body": "b", "channels": ["FAX"]}, "channels"),
-    ({"user_ids": [999999], "subject": "a", "body": "b"}, "user_ids"),
     ({"user_ids": [1], "template_key": "nope"}, "template_key"),
     ({"user_ids": [1], "subject": "{% if %}", "body": "b"}, "subject"),
 ])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.attendance.events import AbsenceRecorded
 from apps.notifications import contracts, providers, services, tasks
 from apps.notifications.models import Channel, Message, MessageStatus
+from common.tenancy import SYSTEM
 from events import publish
 from events.models import OutboxEvent
 from tests.users.factories import GuardianFactory, GuardianLinkFactory, StudentFactory
@@ -71,7 +72,7 @@ def test_html_body_is_autoescaped(smtp_server, django_capture_on_commit_callback
     guardian = GuardianFactory(email="g@example.pe", phone="")
     GuardianLinkFactory(student=student, guardian=guardian)
     with django_capture_on_commit_callbacks(execute=True):
-        contracts.send_welcome(enrollment_id=1, student_id=student.pk, section_id=0, idempotency_key="x")
+        contracts.send_welcome(scope=SYSTEM, enrollment_id=1, student_id=student.pk, section_id=0, idempotency_key="x")
     html = smtp_server.messages[0]["html"]
     assert "&lt;b&gt;Evil&lt;/b&gt;" in html and "<b>Evil</b>" not in html
     assert "<b>Evil</b> Kid" in smtp_server.messages[0]["text"]
@@ -251,10 +252,10 @@ def test_welcome_from_the_saga_and_from_student_enrolled_is_sent_once(smtp_serve
     GuardianLinkFactory(student=student, guardian=guardian)
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = contracts.send_welcome(enrollment_id=17, student_id=student.pk, section_id=0,
+        first = contracts.send_welcome(scope=SYSTEM, enrollment_id=17, student_id=student.pk, section_id=0,
                                        idempotency_key="saga-abc:welcome")
     with django_capture_on_commit_callbacks(execute=True):
-        again = contracts.send_welcome(enrollment_id=17, student_id=student.pk, section_id=0,
+        again = contracts.send_welcome(scope=SYSTEM, enrollment_id=17, student_id=student.pk, section_id=0,
                                        idempotency_key="student.enrolled:17")
 
     assert sorted(first) == sorted(again) and len(first) == 3

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from apps.notifications import contracts, demo, directory
 from apps.notifications.models import Message, MessageStatus
+from common.tenancy import SYSTEM
 from events import publish
 from tests.users.factories import GuardianFactory, GuardianLinkFactory, StaffFactory, StudentFactory
 
@@ -25,7 +26,7 @@ def _enrolled(student, enrollment_id=17):
 def test_student_enrolled_handler_and_saga_step_send_one_welcome(monkeypatch, mailoutbox,
                                                                  django_capture_on_commit_callbacks):
     # academic/institution rows are not needed for the welcome text; stand-ins keep the test about notifications.
-    monkeypatch.setattr(directory, "get_section", lambda section_id: SimpleNamespace(
+    monkeypatch.setattr(directory, "get_section", lambda section_id, scope: SimpleNamespace(
         id=section_id, name="5.º A", code="SEC-2026-5A", institution_id=None, tutor_id=None))
     monkeypatch.setattr(directory, "institution_channels", lambda institution_id: frozenset({"EMAIL", "SMS", "INAPP"}))
     student = StudentFactory(first_name="Ana", last_name="Rojas", institution_id=None)
@@ -33,7 +34,7 @@ def test_student_enrolled_handler_and_saga_step_send_one_welcome(monkeypatch, ma
     GuardianLinkFactory(student=student, guardian=guardian)
 
     with django_capture_on_commit_callbacks(execute=True):
-        saga_ids = contracts.send_welcome(enrollment_id=17, student_id=student.pk, section_id=3,
+        saga_ids = contracts.send_welcome(scope=SYSTEM, enrollment_id=17, student_id=student.pk, section_id=3,
                                           idempotency_key="saga-1:welcome")
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         publish("student.enrolled", aggregate_id=17, aggregate_type="StudentEnrollment", payload=_enrolled(student))
@@ -48,7 +49,7 @@ def test_school_channels_limit_what_is_sent(monkeypatch, django_capture_on_commi
     student = StudentFactory(institution_id=5)
     GuardianLinkFactory(student=student, guardian=GuardianFactory(phone="+51987000051"))
     with django_capture_on_commit_callbacks(execute=True):
-        ids = contracts.notify_guardians(student_id=student.pk, template_key="absence_recorded",
+        ids = contracts.notify_guardians(scope=SYSTEM, student_id=student.pk, template_key="absence_recorded",
                                          context={"date": "2026-04-10"}, idempotency_key="absence:55")
     assert list(Message.objects.filter(pk__in=ids).values_list("channel", "status")) == [
         ("INAPP", MessageStatus.DELIVERED)]

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.notifications import directory, rendering, selectors, services
 from apps.notifications.models import Message, MessageStatus, NotificationPreference, NotificationTemplate
+from common.tenancy import SYSTEM
 from events import publish
 from tests.notifications.factories import MessageFactory, PreferenceFactory
 from tests.users.factories import GuardianFactory, GuardianLinkFactory, StaffFactory, StudentFactory, TeacherFactory
@@ -41,7 +42,7 @@ def test_sms_is_held_during_quiet_hours_and_email_is_not(settings, mailoutbox, d
     PreferenceFactory(user_id=guardian.pk, quiet_hours_start=(now - timedelta(hours=1)).time(),
                       quiet_hours_end=(now + timedelta(hours=2)).time().replace(second=0, microsecond=0))
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(recipients=services.recipients_for_guardians(directory.guardians_of(student.pk)),
+        services.notify(recipients=services.recipients_for_guardians(directory.guardians_of(student.pk, scope=SYSTEM)),
                         template_key="absence_recorded", context={"date": "2026-04-10"}, key_prefix="absence:q1")
     sms = Message.objects.get(channel="SMS")
     assert sms.status == MessageStatus.REQUESTED and sms.attempts == 0
@@ -58,14 +59,15 @@ def test_opt_out_and_guardian_flags_choose_the_channels():
     GuardianLinkFactory(student=student, guardian=g1, notify_sms=False)
     GuardianLinkFactory(student=student, guardian=g2, relationship="FATHER")
     PreferenceFactory(user_id=g2.pk, email_enabled=False, inapp_enabled=False)
-    recipients = {r.user_id: r.channels for r in services.recipients_for_guardians(directory.guardians_of(student.pk))}
+    links = directory.guardians_of(student.pk, scope=SYSTEM)
+    recipients = {r.user_id: r.channels for r in services.recipients_for_guardians(links)}
     assert recipients == {g1.pk: {"EMAIL", "INAPP"}, g2.pk: {"SMS"}}
 
 
 def test_notify_is_idempotent_per_key():
     student = StudentFactory()
     GuardianLinkFactory(student=student, guardian=GuardianFactory())
-    recipients = services.recipients_for_guardians(directory.guardians_of(student.pk))
+    recipients = services.recipients_for_guardians(directory.guardians_of(student.pk, scope=SYSTEM))
     first = services.notify(recipients=recipients, template_key="bulk", context={"subject": "a", "body": "b"},
                             key_prefix="k1")
     second = services.notify(recipients=recipients, template_key="bulk", context={"subject": "c", "body": "d"},
@@ -77,7 +79,7 @@ def test_notify_is_idempotent_per_key():
 def test_missing_template_is_a_business_rule_violation():
     from common.errors import BusinessRuleViolation
 
-    recipients = services.recipients_for_users([GuardianFactory().pk])
+    recipients = services.recipients_for_users([GuardianFactory().pk], scope=SYSTEM)
     with pytest.raises(BusinessRuleViolation) as exc:
         services.notify(recipients=recipients, template_key="does_not_exist", context={}, key_prefix="x")
     assert exc.value.code == "template_missing"
@@ -100,9 +102,9 @@ def test_performance_alert_reaches_guardians_and_the_section_tutor(monkeypatch, 
     guardian = GuardianFactory(email="g@example.pe", phone="")
     GuardianLinkFactory(student=student, guardian=guardian)
     tutor = TeacherFactory(email="tutor@example.pe", preferred_language="en")
-    monkeypatch.setattr(directory, "get_section", lambda section_id: SimpleNamespace(
+    monkeypatch.setattr(directory, "get_section", lambda section_id, scope: SimpleNamespace(
         id=section_id, tutor_id=tutor.pk, name="5A", code="SEC-2026-5A", institution_id=None))
-    monkeypatch.setattr(directory, "get_course", lambda course_id: SimpleNamespace(id=course_id, name="Matemática"))
+    monkeypatch.setattr(directory, "get_course", lambda course_id, scope: SimpleNamespace(id=course_id, name="Matemática"))
     payload = {"studentId": student.pk, "courseId": 4, "periodId": 2, "sectionId": 9, "average": "9.50",
                "passMark": "11", "reason": "BELOW_PASS_MARK"}
     from events.schema import latest
@@ -121,7 +123,7 @@ def test_attendance_pattern_alert_reaches_guardians(monkeypatch, mailoutbox, dja
     student = StudentFactory()
     guardian = GuardianFactory(email="p@example.pe", phone="")
     GuardianLinkFactory(student=student, guardian=guardian)
-    monkeypatch.setattr(directory, "get_section", lambda section_id: SimpleNamespace(
+    monkeypatch.setattr(directory, "get_section", lambda section_id, scope: SimpleNamespace(
         id=section_id, tutor_id=None, name="5A", code="SEC", institution_id=None))
     with django_capture_on_commit_callbacks(execute=True):
         _publish("attendance.pattern.alert", {"studentId": student.pk, "sectionId": 9, "periodId": None,

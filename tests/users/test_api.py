@@ -173,7 +173,7 @@ def test_staff_see_only_their_institution(family, client_for):
     assert family["student"].pk in ids and stranger.pk not in ids
     created = client.post(f"{BASE}/", {"user_type": "STUDENT", "first_name": "A", "last_name": "B",
                                        "institution": other.pk}, format="json")
-    assert created.status_code == 400 and "institution" in created.json()["error"]["details"]["fields"]
+    assert created.status_code == 404 and created.json()["error"]["code"] == "institution_not_found"
     [result] = client.post(f"{BASE}/bulk-validate", {"user_ids": [stranger.pk]}, format="json").json()
     assert result["exists"] is False
 

@@ -2,6 +2,7 @@ import pytest
 
 from apps.auth import contracts as auth
 from apps.users import contracts, providers
+from common.tenancy import SYSTEM
 from tests.users.factories import GuardianFactory, GuardianLinkFactory, StudentFactory, TeacherFactory
 
 pytestmark = pytest.mark.django_db
@@ -9,19 +10,19 @@ pytestmark = pytest.mark.django_db
 
 def test_get_user_and_get_users():
     student = StudentFactory(first_name="Valeria", last_name="Quispe", institution_id=3)
-    dto = contracts.get_user(user_id=student.pk)
+    dto = contracts.get_user(scope=SYSTEM, user_id=student.pk)
 
     assert (dto.id, dto.code, dto.user_type, dto.full_name, dto.institution_id) == (
         student.pk, student.code, "STUDENT", "Valeria Quispe", 3)
-    assert contracts.get_user(user_id=student.pk + 999) is None
+    assert contracts.get_user(scope=SYSTEM, user_id=student.pk + 999) is None
     teacher = TeacherFactory()
-    assert set(contracts.get_users(user_ids=[student.pk, teacher.pk, 999999])) == {student.pk, teacher.pk}
+    assert set(contracts.get_users(scope=SYSTEM, user_ids=[student.pk, teacher.pk, 999999])) == {student.pk, teacher.pk}
 
 
 def test_get_users_is_one_query(django_assert_num_queries):
     ids = [StudentFactory().pk for _ in range(5)]
     with django_assert_num_queries(1):
-        assert len(contracts.get_users(user_ids=ids)) == 5
+        assert len(contracts.get_users(scope=SYSTEM, user_ids=ids)) == 5
 
 
 def test_guardians_of_lists_the_primary_contact_first():
@@ -29,7 +30,7 @@ def test_guardians_of_lists_the_primary_contact_first():
     GuardianLinkFactory(student=student, relationship="FATHER", is_primary_contact=False)
     mother = GuardianLinkFactory(student=student, relationship="MOTHER", is_primary_contact=True, notify_sms=False)
 
-    guardians = contracts.guardians_of(student_id=student.pk)
+    guardians = contracts.guardians_of(scope=SYSTEM, student_id=student.pk)
     assert [g.relationship for g in guardians] == ["MOTHER", "FATHER"]
     assert guardians[0].guardian.id == mother.guardian_id and guardians[0].is_primary_contact
     assert not guardians[0].notify_sms and guardians[0].notify_email
@@ -43,7 +44,7 @@ def test_guardians_of_students_in_one_query(django_assert_num_queries):
         GuardianLinkFactory(student=kid)
     lonely = StudentFactory()
     with django_assert_num_queries(1):
-        result = contracts.guardians_of_students(student_ids=[k.pk for k in kids] + [lonely.pk])
+        result = contracts.guardians_of_students(scope=SYSTEM, student_ids=[k.pk for k in kids] + [lonely.pk])
     assert result[lonely.pk] == [] and all(len(result[k.pk]) == 2 for k in kids)
 
 
@@ -52,15 +53,15 @@ def test_student_ids_of_guardian_and_bulk_validate():
     kids = [GuardianLinkFactory(guardian=guardian).student_id for _ in range(2)]
     inactive = StudentFactory(is_active=False)
 
-    assert contracts.student_ids_of_guardian(guardian_id=guardian.pk) == sorted(kids)
-    results = contracts.bulk_validate(user_ids=[kids[0], inactive.pk, 999999, kids[0]])
+    assert contracts.student_ids_of_guardian(scope=SYSTEM, guardian_id=guardian.pk) == sorted(kids)
+    results = contracts.bulk_validate(scope=SYSTEM, user_ids=[kids[0], inactive.pk, 999999, kids[0]])
     assert [(r.user_id, r.exists, r.is_active, r.user_type) for r in results] == [
         (kids[0], True, True, "STUDENT"), (inactive.pk, True, False, "STUDENT"), (999999, False, False, None)]
 
 
 def test_find_users_by_document():
     student = StudentFactory(document_number="71234567")
-    assert [u.id for u in contracts.find_users_by_document(document_number=" 71234567 ")] == [student.pk]
+    assert [u.id for u in contracts.find_users_by_document(scope=SYSTEM, document_number=" 71234567 ")] == [student.pk]
 
 
 def test_providers_are_registered_with_auth():

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.notifications import selectors
 from apps.notifications.metrics import KPI_TARGETS
+from common.tenancy import SYSTEM
 
 
 def _day(value: str, name: str) -> date:
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Notifications {first} .. {last}")
         self.stdout.write(f"{'channel':8} {'requested':>9} {'sent':>6} {'delivered':>9} {'failed':>6} {'pending':>7} "
                           f"{'rate':>7}  KPI")
-        for row in selectors.delivery_stats(since=since, until=until):
+        for row in selectors.delivery_stats(scope=SYSTEM, since=since, until=until):
             rate = "—" if row["rate"] is None else f"{row['rate'] * 100:.1f}%"
             target = KPI_TARGETS.get(row["channel"])
             if target is None or row["rate"] is None:
