@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from common.resilience import backoff_delay
 from events import kafka, metrics
 from events.models import OutboxEvent
 
@@ -127,8 +128,9 @@ class RelayStats:
 
 
 def backoff_seconds(attempts: int) -> float:
-    """Delay before retry number `attempts` (1, 2, 4, ... capped at EVENTS_RELAY_MAX_BACKOFF)."""
-    return min(float(2 ** max(0, attempts - 1)), settings.EVENTS_RELAY_MAX_BACKOFF)
+    """Delay before retry number `attempts`: common backoff (up to 1, 2, 4, ... capped at
+    EVENTS_RELAY_MAX_BACKOFF, full jitter)."""
+    return backoff_delay(attempts, base=1.0, cap=float(settings.EVENTS_RELAY_MAX_BACKOFF))
 
 
 class Relay:

@@ -1,6 +1,6 @@
 """Celery tasks of the in-process bus: one delivery per (event, handler), scheduled on commit.
 
-A failing delivery is retried with exponential backoff (1 s, 2 s, 4 s ... capped at 5 min) up to
+A failing delivery is retried with exponential backoff with jitter (up to 1 s, 2 s, 4 s ... capped at 5 min) up to
 EVENTS_HANDLER_MAX_RETRIES times, then stored as a DeadLetter (admin, `manage.py dead_letters`).
 The task is idempotent: the inbox makes a redelivery (acks_late, visibility timeout) a no-op.
 """
@@ -8,11 +8,13 @@ The task is idempotent: the inbox makes a redelivery (acks_late, visibility time
 from __future__ import annotations
 
 import logging
+import math
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from common.resilience import backoff_delay
 from events import bus, inbox, metrics
 from events.models import DeadLetter, OutboxEvent
 
@@ -22,7 +24,9 @@ MAX_BACKOFF_SECONDS = 300
 
 
 def retry_countdown(retries: int) -> int:
-    return min(2 ** retries, MAX_BACKOFF_SECONDS)
+    """Countdown before the retry after `retries` earlier retries: common backoff (1, 2, 4 ... capped at
+    5 min, full jitter), rounded up to whole seconds."""
+    return math.ceil(backoff_delay(retries + 1, base=1, cap=MAX_BACKOFF_SECONDS))
 
 
 def dead_letter(handler_name: str, envelope: dict, error: str, attempts: int) -> DeadLetter:

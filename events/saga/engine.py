@@ -9,6 +9,7 @@ idempotent (keyed by saga and step), so nothing is duplicated.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +19,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import Q
 from django.utils import timezone
 
+from common.resilience import backoff_delay
 from events import context
 from events.saga.definition import SagaContext, SagaDefinition, TransientStepError, definition_named
 from events.saga.models import SagaInstance, SagaStatus, SagaStep, StepStatus
@@ -34,7 +36,9 @@ def lease_seconds() -> int:
 
 
 def backoff_seconds(attempt: int) -> int:
-    return min(2 ** attempt, 60)
+    """Celery countdown before retry `attempt` of a step: common backoff (2, 4, 8 ... capped at 60 s,
+    full jitter), rounded up to whole seconds."""
+    return math.ceil(backoff_delay(attempt, base=2, cap=60))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from events import inbox, metrics, publish, relay, tasks
 from events.models import DeadLetter, InboxDelivery, OutboxEvent
+from events.saga import engine as saga_engine
 from tests.events.conftest import TEST_VERSION, ProbePayload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,10 +109,20 @@ def test_a_handler_that_recovers_on_retry_applies_once_and_leaves_no_dead_letter
     assert not DeadLetter.objects.exists()
 
 
-def test_retry_backoff_is_exponential_and_capped():
-    assert [tasks.retry_countdown(n) for n in range(4)] == [1, 2, 4, 8]
-    assert tasks.retry_countdown(20) == tasks.MAX_BACKOFF_SECONDS
-    assert [relay.backoff_seconds(n) for n in (1, 2, 3)] == [1.0, 2.0, 4.0]
+def test_retry_backoff_is_exponential_jittered_and_capped(settings):
+    """The common backoff: each delay lies in [0, min(cap, base * 2^(attempt-1))]; countdowns are whole seconds."""
+    for _ in range(50):
+        countdowns = [tasks.retry_countdown(n) for n in range(4)]
+        assert all(isinstance(c, int) for c in countdowns)
+        assert all(0 <= c <= ceiling for c, ceiling in zip(countdowns, [1, 2, 4, 8], strict=True))
+        assert 0 <= tasks.retry_countdown(20) <= tasks.MAX_BACKOFF_SECONDS
+        delays = [relay.backoff_seconds(n) for n in (1, 2, 3)]
+        assert all(0 <= d <= ceiling for d, ceiling in zip(delays, [1.0, 2.0, 4.0], strict=True))
+        assert 0 <= relay.backoff_seconds(40) <= settings.EVENTS_RELAY_MAX_BACKOFF
+        steps = [saga_engine.backoff_seconds(n) for n in (1, 2, 3, 10)]
+        assert all(0 <= s <= ceiling for s, ceiling in zip(steps, [2, 4, 8, 60], strict=True))
+    # jittered: many draws are not all the same value
+    assert len({relay.backoff_seconds(3) for _ in range(20)}) > 1
 
 
 def test_dead_letters_list_show_and_redrive(recorder, settings, capsys):
