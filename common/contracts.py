@@ -26,6 +26,7 @@ implementation, chosen by a delegation) and PostHog's product facades (no web fr
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import threading
 import time
@@ -374,9 +375,14 @@ def _add_rpc_operation(router, interface: type[Contract], spec: MethodSpec, scop
 
     def endpoint(request, args):
         kwargs = {name: getattr(args, name) for name in type(args).model_fields}  # typed values (DTOs, dates)
+        scope = scope_of_request(request)
         if spec.takes_scope:
-            kwargs["scope"] = scope_of_request(request)
+            kwargs["scope"] = scope
+        elif not scope.is_network and kwargs.get("institution_id") is not None:
+            scope.require(kwargs["institution_id"])  # a caller bound to one school names only that school
         result = getattr(local(interface), spec.name)(**kwargs)
+        if not spec.takes_scope and not scope.is_network:
+            result = _within_scope(scope, result, nullable=_accepts_none(spec.result_annotation))
         return {"result": spec.result_adapter.dump_python(result, mode="json")}
 
     endpoint.__annotations__ = {"args": spec.args_model}
@@ -385,3 +391,30 @@ def _add_rpc_operation(router, interface: type[Contract], spec: MethodSpec, scop
         summary=f"{interface.context}: {spec.name}", description=spec.doc,
         operation_id=f"rpc_{interface.context}_{spec.name}",
     )
+
+
+def _accepts_none(annotation) -> bool:
+    return annotation is None or type(None) in typing.get_args(annotation)
+
+
+def _within_scope(scope: Scope, value: Any, *, nullable: bool) -> Any:
+    """A method without a scope argument, called by a caller bound to one school (a service declaring
+    `X-PRS1-Scope: school:N`): drop what belongs to another school from its result (DTOs carry their
+    school in `institution_id`, or in the field their class names as `tenant_field`); a single foreign DTO
+    reads as unknown (None, or 404 where None is not an answer)."""
+    if isinstance(value, list | tuple):
+        return type(value)(v for v in value if _belongs(scope, v))
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if _belongs(scope, v)}
+    if not _belongs(scope, value):
+        if nullable:
+            return None
+        raise errors.NotFound("Not found.", code="not_found")
+    return value
+
+
+def _belongs(scope: Scope, value: Any) -> bool:
+    if not dataclasses.is_dataclass(value):
+        return True
+    institution_id = getattr(value, getattr(type(value), "tenant_field", "institution_id"), None)
+    return institution_id is None or scope.allows(institution_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 
 from common.contracts import Contract, expose, idempotent
 from common.tenancy import Scope
@@ -26,6 +27,8 @@ LEVELS = ("INICIAL", "PRIMARIA", "SECUNDARIA")
 
 @dataclass(frozen=True)
 class InstitutionDTO:
+    tenant_field: ClassVar[str] = "id"  # the school is the row itself (common.contracts scope guard)
+
     id: int
     code: str
     name: str

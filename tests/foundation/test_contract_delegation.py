@@ -144,3 +144,25 @@ def test_backoff_is_exponential_capped_and_jittered():
     assert [backoff_delay(n, base=1, cap=10, jitter=False) for n in range(1, 6)] == [1, 2, 4, 8, 10]
     draws = {backoff_delay(3, base=1, cap=10) for _ in range(50)}
     assert all(0 <= d <= 4 for d in draws) and len(draws) > 10
+
+
+@pytest.mark.django_db
+def test_a_service_bound_to_one_school_gets_nothing_of_another_through_rpc(client, settings):
+    from apps.institution import contracts as institution
+    from apps.institution.models import Institution
+
+    a = Institution.objects.create(code="A-RPC", name="School A", timezone="America/Lima")
+    b = Institution.objects.create(code="B-RPC", name="School B", timezone="America/Lima")
+    headers = {"HTTP_X_SERVICE_TOKEN": settings.SERVICE_TOKEN, "HTTP_X_PRS1_SCOPE": f"school:{a.pk}"}
+
+    def rpc(method, **body):
+        return client.post(f"/api/v1/rpc/institution/{method}", body, content_type="application/json", **headers)
+
+    assert rpc("get_institution", institution_id=a.pk).json()["result"]["name"] == "School A"
+    assert rpc("get_institution", institution_id=b.pk).status_code == 404
+    listed = [i["name"] for i in rpc("list_institutions").json()["result"]]
+    assert "School A" in listed and "School B" not in listed
+    # network-wide (no declared scope): both, as the in-process call sees them
+    del headers["HTTP_X_PRS1_SCOPE"]
+    assert {i["name"] for i in rpc("list_institutions").json()["result"]} >= {"School A", "School B"}
+    assert {i.name for i in institution.list_institutions()} >= {"School A", "School B"}
