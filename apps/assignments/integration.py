@@ -83,10 +83,10 @@ def validate_availability(request, payload: ProposedBlockIn):
     )
     return AvailabilityOut(
         available=result.available,
-        conflicts=[ConflictOut(blockId=c["block_id"], kinds=c["kinds"], assignmentId=c["assignment_id"],
-                               teacherId=c["teacher_id"], sectionId=c["section_id"], courseId=c["course_id"],
-                               room=c["room"], dayOfWeek=c["day_of_week"], startTime=c["start_time"],
-                               endTime=c["end_time"]) for c in result.conflicts],
+        conflicts=[ConflictOut(blockId=c.block_id, kinds=list(c.kinds), assignmentId=c.assignment_id,
+                               teacherId=c.teacher_id, sectionId=c.section_id, courseId=c.course_id, room=c.room,
+                               dayOfWeek=c.day_of_week, startTime=c.start_time.strftime("%H:%M"),
+                               endTime=c.end_time.strftime("%H:%M")) for c in result.conflicts],
         workloadExceeded=result.workload_exceeded, weeklyHoursAfter=result.weekly_hours_after,
         maxWeeklyHours=result.max_weekly_hours,
     )

@@ -59,7 +59,7 @@ def test_availability_agrees_with_booking(assignments, proposal):
         expected_code = "schedule_conflict" if answer.conflicts else "workload_exceeded"
         assert exc.code == expected_code
         if answer.conflicts:
-            assert [c["block_id"] for c in exc.details["conflicts"]] == [c["block_id"] for c in answer.conflicts]
+            assert [c["block_id"] for c in exc.details["conflicts"]] == [c.block_id for c in answer.conflicts]
 
     assert answer.available is booked
     assert ScheduleBlock.objects.count() == before + booked

@@ -1,0 +1,126 @@
+"""The assignments contract answers the same locally and over HTTP (common.contracts): every method of
+AssignmentsContract is called in-process, then through its RPC endpoint on a live server (service token,
+scope in X-PRS1-Scope), and both answers (DTOs, or the business error's class and code) must agree."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from apps.assignments import contracts as assignments
+from apps.assignments.contract_impl import LocalAssignments
+from apps.assignments.contracts import AssignmentsContract, AvailabilityDTO, ConflictDTO
+from common import contracts
+from common.errors import DomainError, NotFound, ValidationFailed
+from common.tenancy import SYSTEM, Scope
+from tests.assignments import factories
+from tests.users.factories import TeacherFactory
+
+A, B = 1, 2
+
+
+def _school(institution_id: int) -> dict:
+    from apps.assignments import services
+
+    section = factories.section(institution_id=institution_id)
+    course = factories.course(institution_id=institution_id)
+    teacher = TeacherFactory(institution_id=institution_id)
+    assignment = services.assignment_create(scope=SYSTEM, teacher_id=teacher.pk, course_id=course.pk,
+                                            section_id=section.pk)
+    block = services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=1,
+                                           start_time=time(8), end_time=time(9, 30), room="Aula 1")
+    return {"section": section, "course": course, "teacher": teacher, "assignment": assignment, "block": block}
+
+
+def _block(d: dict, **overrides) -> dict:
+    """A proposed block for school `d`'s teacher and section (Tuesday 10:00–11:00 unless overridden)."""
+    return {"teacher_id": d["teacher"].pk, "section_id": d["section"].pk,
+            "academic_year_id": d["section"].academic_year_id, "day_of_week": 2, "start_time": time(10),
+            "end_time": time(11), **overrides}
+
+
+# (method, kwargs built from the two schools): every method of the interface, answers and refusals.
+CASES = [
+    ("teachers_of_section", lambda s: {"scope": SYSTEM, "section_id": s[A]["section"].pk}),
+    ("teachers_of_section", lambda s: {"scope": Scope.school(A), "section_id": s[B]["section"].pk}),
+    ("assignments_of_teacher", lambda s: {"scope": Scope.school(A), "teacher_id": s[A]["teacher"].pk}),
+    ("assignments_of_teacher", lambda s: {"scope": SYSTEM, "teacher_id": s[B]["teacher"].pk,
+                                          "academic_year_id": s[B]["section"].academic_year_id}),
+    ("is_teacher_of", lambda s: {"scope": Scope.school(A), "teacher_id": s[A]["teacher"].pk,
+                                 "section_id": s[A]["section"].pk, "course_id": s[A]["course"].pk}),
+    ("is_teacher_of", lambda s: {"scope": Scope.school(A), "teacher_id": s[B]["teacher"].pk,
+                                 "section_id": s[B]["section"].pk}),
+    ("check_availability", lambda s: {"scope": Scope.school(A), **_block(s[A])}),
+    ("check_availability", lambda s: {"scope": Scope.school(A), **_block(s[A], day_of_week=1, start_time=time(9),
+                                                                         end_time=time(10), room="Aula 1")}),
+    ("check_availability", lambda s: {"scope": SYSTEM, **_block(s[A], day_of_week=1, start_time=time(8),
+                                                                end_time=time(9), institution_id=A,
+                                                                exclude_block_id=s[A]["block"].pk)}),
+    ("check_availability", lambda s: {"scope": Scope.school(A), **_block(s[B])}),  # 404 section_not_found
+    ("check_availability", lambda s: {"scope": Scope.school(A), **_block(s[A], exclude_block_id=s[B]["block"].pk)}),
+    ("check_availability", lambda s: {"scope": Scope.school(A), **_block(s[A], end_time=time(9))}),  # 400
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_delegation(settings):
+    # One process plays both sides: the live server thread serves the RPC endpoints from this database,
+    # so the router that keeps a split-out process off a remote context's tables stays out of the way.
+    settings.DATABASE_ROUTERS = []
+    contracts.reset()
+    yield
+    contracts.reset()
+
+
+def _answer(method: str, kwargs: dict):
+    """The result, or the business error as (class, code, status, message, details)."""
+    try:
+        return getattr(assignments, method)(**dict(kwargs))
+    except DomainError as exc:
+        return type(exc), exc.code, exc.status_code, exc.message, exc.details
+
+
+def test_the_table_calls_every_method_of_the_interface():
+    assert {method for method, _ in CASES} == set(contracts.methods_of(AssignmentsContract))
+
+
+@pytest.mark.parametrize(("method", "make_kwargs"), CASES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(CASES)])
+@pytest.mark.django_db(transaction=True)
+def test_local_and_remote_answers_agree(method, make_kwargs, live_server, settings):
+    schools = {A: _school(A), B: _school(B)}
+    kwargs = make_kwargs(schools)
+
+    assert isinstance(contracts.resolve(AssignmentsContract), LocalAssignments)
+    local = _answer(method, kwargs)
+    settings.PRS1_REMOTE_CONTEXTS = f"assignments={live_server.url}"
+    contracts.reset()
+    assert contracts.is_remote(AssignmentsContract)
+    remote = _answer(method, kwargs)
+
+    assert remote == local
+    assert type(remote) is type(local)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_remote_answers_are_typed_dtos_and_errors_keep_class_and_code(live_server, settings):
+    schools = {A: _school(A), B: _school(B)}
+    settings.PRS1_REMOTE_CONTEXTS = f"assignments={live_server.url}"
+    contracts.reset()
+
+    busy = assignments.check_availability(scope=Scope.school(A), **_block(schools[A], day_of_week=1,
+                                                                           start_time=time(9), end_time=time(10),
+                                                                           room="Aula 1"))
+    assert isinstance(busy, AvailabilityDTO) and not busy.available
+    [conflict] = busy.conflicts
+    assert conflict == ConflictDTO(
+        block_id=schools[A]["block"].pk, kinds=("teacher", "room", "section"),
+        assignment_id=schools[A]["assignment"].pk, teacher_id=schools[A]["teacher"].pk,
+        section_id=schools[A]["section"].pk, course_id=schools[A]["course"].pk, room="Aula 1", day_of_week=1,
+        start_time=time(8), end_time=time(9, 30))
+    with pytest.raises(NotFound) as foreign:
+        assignments.check_availability(scope=Scope.school(A), **_block(schools[B]))
+    assert (foreign.value.code, foreign.value.status_code) == ("section_not_found", 404)
+    with pytest.raises(ValidationFailed) as invalid:
+        assignments.check_availability(scope=Scope.school(A), **_block(schools[A], end_time=time(9)))
+    assert invalid.value.status_code == 400 and set(invalid.value.details["fields"]) == {"end_time"}
