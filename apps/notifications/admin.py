@@ -19,7 +19,7 @@ from apps.notifications.models import (
     NotificationPreference,
     NotificationTemplate,
 )
-from common.admin import OperatorAdmin
+from common.admin import OperatorAdmin, TenantAdmin
 
 
 class NotificationTemplateForm(forms.ModelForm):
@@ -76,11 +76,10 @@ class NotificationTemplateAdmin(OperatorAdmin):
         })
 
 
-# Messages and bulk sends have no school column yet: until they do, only network-wide callers see them (a school's
-# staff would otherwise read every school's messages). With an `institution_id`, make both a TenantAdmin.
+# Messages and bulk sends carry their school (`institution_id`): a school's staff see their school's only; a row of no
+# school (a message to network staff) is seen network-wide only.
 @admin.register(Message)
-class MessageAdmin(OperatorAdmin):
-    operator_reason = "Messages have no school column yet (every school's messages in one table)."
+class MessageAdmin(TenantAdmin):
     list_display = ["id", "channel", "status", "recipient_user_id", "to_address", "template_key", "language",
                     "attempts", "created_at", "sent_at", "delivered_at"]
     list_filter = ["channel", "status", "language", "template_key", ("created_at", admin.DateFieldListFilter)]
@@ -99,8 +98,7 @@ class MessageAdmin(OperatorAdmin):
 
 
 @admin.register(BulkSend)
-class BulkSendAdmin(OperatorAdmin):
-    operator_reason = "Bulk sends have no school column yet (every school's sends in one table)."
+class BulkSendAdmin(TenantAdmin):
     list_display = ["id", "status", "template_key", "subject", "total", "progress", "requested_by_id", "created_at",
                     "completed_at"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
