@@ -20,6 +20,12 @@ OUTBOX_PUBLISH_FAILED = Counter("prs1_outbox_publish_failed_total", "Failed publ
 HANDLER_LATENCY = Histogram("prs1_event_handler_seconds", "Handler run time", ["handler"])
 HANDLER_FAILURES = Counter("prs1_event_handler_failures_total", "Handler failures", ["handler"])
 DEAD_LETTERS = Counter("prs1_event_dead_letters_total", "Deliveries sent to the dead-letter store", ["handler"])
+RELAY_RECOVERIES = Counter("prs1_relay_recoveries_total", "Times the outbox relay recovered from a failure "
+                           "(database, producer_fatal, producer_error)", ["reason"])
+CONSUMER_RECOVERIES = Counter("prs1_consumer_recoveries_total", "Times a context consumer recovered from a failure "
+                              "(database, consumer_fatal, consumer_error, commit)", ["context", "reason"])
+DELIVERIES_RESENT = Counter("prs1_event_deliveries_resent_total", "In-process deliveries re-sent by the sweeper "
+                            "(never applied within EVENTS_DELIVERY_SWEEP_AFTER_S)", ["handler"])
 CONSUMER_LAG = Gauge("prs1_kafka_consumer_lag", "Kafka consumer lag", ["group", "topic", "partition"])
 
 

@@ -10,6 +10,13 @@ One batch = one database transaction:
      and next_attempt_at (exponential backoff); commit.
 A crash anywhere before the commit leaves every row of the batch pending: it is sent again (the
 consumers' inbox makes the duplicate harmless). Nothing is marked published without a delivery report.
+
+`Relay.run` is the long-running loop (`manage.py relay_outbox`). It heals itself: a database error
+(terminated connection, PostgreSQL restart) closes the connection, backs off with jitter and retries; a
+fatal producer error (raised from produce()/flush() or carried by a delivery report, e.g.
+UNKNOWN_PRODUCER_ID after a broker restart) purges and recreates the producer, backs off and retries.
+The failed batch's transaction rolls back, so its rows stay pending and are sent again in order. Each
+recovery is logged and counted in `prs1_relay_recoveries_total{reason}`.
 """
 
 from __future__ import annotations
@@ -18,12 +25,13 @@ import logging
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from common.resilience import backoff_delay
@@ -133,22 +141,123 @@ def backoff_seconds(attempts: int) -> float:
     return backoff_delay(attempts, base=1.0, cap=float(settings.EVENTS_RELAY_MAX_BACKOFF))
 
 
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+ONCE_MAX_RECOVERIES = 5  # `--once` gives up (exit 1) after this many recoveries in a row; the service never does
+
+
+class RelayGaveUp(RuntimeError):
+    pass
+
+
+def recovery_delay(failures: int) -> float:
+    """Pause before trying again after the `failures`-th recovery in a row (jittered, capped)."""
+    return backoff_delay(failures, base=float(getattr(settings, "EVENTS_RECOVERY_BACKOFF_BASE", 0.5)),
+                         cap=float(getattr(settings, "EVENTS_RECOVERY_BACKOFF_CAP", 30.0)))
+
+
+def close_database_connection() -> None:
+    """Drop a broken connection (Django opens a new one on the next query)."""
+    try:
+        connection.close()
+    except Exception:  # closing a dead connection may itself fail; it is gone either way
+        logger.debug("closing the database connection failed", exc_info=True)
+
+
+def interruptible_sleep(seconds: float, should_stop: Callable[[], bool], sleep=time.sleep) -> None:
+    deadline = time.monotonic() + seconds
+    while not should_stop():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        sleep(min(remaining, 0.25))
+
+
 class Relay:
-    def __init__(self, *, batch_size: int | None = None, producer: Producer | None = None) -> None:
+    def __init__(self, *, batch_size: int | None = None, producer: Producer | None = None,
+                 producer_factory: Callable[[], Producer] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.batch_size = batch_size or settings.EVENTS_RELAY_BATCH_SIZE
         self._producer = producer
+        self._producer_factory = producer_factory or (lambda: Producer(kafka.producer_config()))
+        self.sleep = sleep
         self.stats = RelayStats()
+        self.recoveries: Counter[str] = Counter()
 
     @property
     def producer(self) -> Producer:
         if self._producer is None:
-            self._producer = Producer(kafka.producer_config())
+            self._producer = self._producer_factory()
         return self._producer
 
     def _reset_producer(self) -> None:
+        """Drop the producer: its queued messages are purged, so none of them goes out after the
+        retried rows are produced again by the new one (per-aggregate order holds)."""
+        old, self._producer = self._producer, None
+        if old is None:
+            return
+        try:
+            purge = getattr(old, "purge", None)
+            if purge is not None:
+                purge()
+            old.flush(0)
+        except Exception:  # a fatal producer may refuse even this; it is dropped anyway
+            logger.debug("purging the old producer failed", exc_info=True)
+
+    def _recovered(self, reason: str, exc: BaseException) -> None:
+        self.recoveries[reason] += 1
+        metrics.RELAY_RECOVERIES.labels(reason).inc()
+        logger.warning("outbox relay: recovering from %s (%s: %s)", reason, exc.__class__.__name__, exc)
+
+    def run_batch_healing(self) -> BatchResult | None:
+        """One batch; a database error or a producer error is recovered from (connection closed,
+        producer recreated if fatal) and answers None: the caller backs off and tries again."""
+        try:
+            close_old_connections()
+            return self.run_batch()
+        except DATABASE_ERRORS as exc:
+            close_database_connection()
+            self._recovered("database", exc)
+        except KafkaException as exc:
+            error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+            if error is not None and error.fatal():
+                self._reset_producer()
+                self._recovered("producer_fatal", exc)
+            else:
+                self._recovered("producer_error", exc)
+        return None
+
+    def run(self, *, should_stop: Callable[[], bool], once: bool = False, waiter: Waiter | None = None) -> RelayStats:
+        """Publish until `should_stop()` (or, with `once`, until nothing is due), surviving database and
+        producer failures. Between batches, `waiter` sleeps until a NOTIFY or its poll interval."""
+        failures = 0
+        while not should_stop():
+            result = self.run_batch_healing()
+            if result is None:
+                failures += 1
+                if once and failures >= ONCE_MAX_RECOVERIES:
+                    raise RelayGaveUp(f"outbox relay: still failing after {failures} recoveries "
+                                      f"({', '.join(sorted(self.recoveries))})")
+                interruptible_sleep(recovery_delay(failures), should_stop, self.sleep)
+                if waiter is not None:
+                    waiter.reconnect()
+                continue
+            failures = 0
+            if result.claimed and result.failed == 0 and result.claimed >= self.batch_size:
+                continue  # more is waiting
+            if once:
+                if not result.claimed:
+                    break
+                continue
+            if waiter is not None:
+                waiter.wait(should_stop=should_stop)
+        return self.stats
+
+    def close(self, timeout: float = 10) -> None:
         if self._producer is not None:
-            self._producer.flush(0)
-        self._producer = None
+            try:
+                self._producer.flush(timeout)
+            except KafkaException:
+                logger.warning("outbox relay: the producer could not flush on close", exc_info=True)
 
     def claim_sql(self) -> str:
         return _CLAIM_SQL_POSTGRES if connection.vendor == "postgresql" else _CLAIM_SQL_PORTABLE
@@ -215,6 +324,8 @@ class Relay:
         if fatal:
             logger.error("Kafka producer hit a fatal error; recreating it")
             self._reset_producer()
+            self.recoveries["producer_fatal"] += 1
+            metrics.RELAY_RECOVERIES.labels("producer_fatal").inc()
         return delivered, failures
 
     def _mark(self, rows: list[tuple], delivered: list[tuple], failures: dict) -> None:
@@ -258,20 +369,34 @@ def refresh_gauges() -> tuple[int, float | None]:
 class Waiter:
     """Sleeps until a NOTIFY from `events.outbox.record` arrives (PostgreSQL) or the poll interval ends."""
 
+    RELISTEN_AFTER = 5.0  # seconds between attempts to LISTEN again after the connection was lost
+
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._conn = None
-        if connection.vendor == "postgresql":
-            try:
-                connection.ensure_connection()
-                self._conn = connection.get_new_connection(connection.get_connection_params())
-                self._conn.autocommit = True
-                from events.outbox import NOTIFY_CHANNEL
+        self._lost_at: float | None = None
+        self._listen()
 
-                self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            except Exception:
-                logger.warning("LISTEN failed; the relay falls back to polling", exc_info=True)
-                self._conn = None
+    def _listen(self) -> None:
+        if connection.vendor != "postgresql":
+            return
+        try:
+            connection.ensure_connection()
+            self._conn = connection.get_new_connection(connection.get_connection_params())
+            self._conn.autocommit = True
+            from events.outbox import NOTIFY_CHANNEL
+
+            self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            self._lost_at = None
+        except Exception:
+            logger.warning("LISTEN failed; the relay polls until it can LISTEN again", exc_info=True)
+            self.close()
+            self._lost_at = time.monotonic()
+
+    def reconnect(self) -> None:
+        """LISTEN again if the connection was lost (at most every RELISTEN_AFTER seconds)."""
+        if self._lost_at is not None and time.monotonic() - self._lost_at >= self.RELISTEN_AFTER:
+            self._listen()
 
     SLICE = 0.25  # a stop request (SIGTERM) is noticed within this many seconds
 
@@ -283,6 +408,7 @@ class Waiter:
                 return
             if self._wait_slice(min(remaining, self.SLICE)):
                 return
+            self.reconnect()
 
     def _wait_slice(self, timeout: float) -> bool:
         """True if a notification arrived."""
@@ -296,8 +422,9 @@ class Waiter:
                     pass
             return woke
         except Exception:
-            logger.warning("LISTEN connection lost; polling", exc_info=True)
+            logger.warning("LISTEN connection lost; polling until it can LISTEN again", exc_info=True)
             self.close()
+            self._lost_at = time.monotonic()
             time.sleep(timeout)
             return False
 

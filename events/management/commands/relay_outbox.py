@@ -6,14 +6,14 @@ import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
 
 from events import kafka, metrics
-from events.relay import Relay, Waiter
+from events.relay import Relay, RelayGaveUp, Waiter
 
 
 class Command(BaseCommand):
-    help = "Publish pending outbox rows to Kafka until stopped (SIGTERM/SIGINT finish the batch and exit 0)."
+    help = ("Publish pending outbox rows to Kafka until stopped (SIGTERM/SIGINT finish the batch and exit 0); "
+            "database and producer failures are recovered from with backoff.")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Drain what is due now, then exit.")
@@ -57,21 +57,15 @@ class Command(BaseCommand):
         relay = Relay(batch_size=batch_size)
         waiter = None if once else Waiter(poll_interval)
         try:
-            while not stopping["flag"]:
-                close_old_connections()
-                result = relay.run_batch()
-                if result.claimed and result.failed == 0 and result.claimed >= batch_size:
-                    continue  # more is waiting
-                if once:
-                    if not result.claimed:
-                        break
-                    continue
-                waiter.wait(should_stop=lambda: stopping["flag"])
+            # survives database and producer failures (logged, counted in prs1_relay_recoveries_total)
+            relay.run(should_stop=lambda: stopping["flag"], once=once, waiter=waiter)
+        except RelayGaveUp as exc:
+            raise CommandError(str(exc)) from None
         finally:
-            if relay._producer is not None:
-                relay.producer.flush(10)
+            relay.close(10)
             if waiter is not None:
                 waiter.close()
         stats = relay.stats
+        recoveries = ", ".join(f"{reason} {count}" for reason, count in sorted(relay.recoveries.items()))
         self.stdout.write(f"relay_outbox: published {stats.published}, failed {stats.failed}, "
-                          f"batches {len(stats.batches)}")
+                          f"batches {len(stats.batches)}" + (f", recoveries: {recoveries}" if recoveries else ""))
