@@ -32,8 +32,6 @@ OPERATOR_ONLY = {
     "attendance.StudentAttendanceProfile": "kept by enrollment events, no school column",
     "notifications.NotificationTemplate": "templates are shared by every school of the install",
     "notifications.NotificationPreference": "a person's own choices, no school column",
-    "notifications.Message": "no school column yet (make it a TenantAdmin when it has one)",
-    "notifications.BulkSend": "no school column yet (make it a TenantAdmin when it has one)",
 }
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
