@@ -2,8 +2,20 @@
 
 For each message: every handler of the context for its eventType goes through `inbox.apply`
 (handler writes + inbox row in one transaction), retried with backoff; after the last failure the
-delivery is dead-lettered and the consumer moves on. Only then is the offset committed, so a crash
-re-delivers (the inbox makes that a no-op) and nothing is skipped.
+delivery is dead-lettered and the consumer moves on. Only then is the message's offset *stored*;
+stored offsets are committed asynchronously every EVENTS_CONSUMER_COMMIT_INTERVAL_MS (librdkafka's
+auto-commit of stored offsets, also on rebalance and close) and synchronously when the run ends. A crash
+re-delivers what was applied after the last commit (the inbox makes that a no-op) and nothing is skipped.
+
+Lag is measured off the hot path: librdkafka's statistics callback (every
+EVENTS_CONSUMER_STATS_INTERVAL_MS) carries each assigned partition's `consumer_lag` (log end offset -
+committed offset); the loop never makes a blocking broker call for it. Only the end of a run measures
+the lag once more, exactly, after its final commit.
+
+`run` heals itself: a database error that leaves the connection unusable (terminated connection,
+PostgreSQL restart) closes it, backs off and retries the same message (its offset is not stored); a
+fatal consumer error (poll/commit, error callback) closes and recreates the consumer, which resumes from
+the committed offsets. Recoveries are logged and counted in `prs1_consumer_recoveries_total`.
 """
 
 from __future__ import annotations
@@ -11,15 +23,18 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 
+from common.resilience import backoff_delay
 from events import bus, inbox, kafka, metrics
 from events.catalogue import spec
+from events.relay import close_database_connection, interruptible_sleep, recovery_delay
 from events.tasks import dead_letter
 
 logger = logging.getLogger(__name__)
@@ -32,6 +47,29 @@ class ConsumerStats:
     duplicates: int = 0
     dead_lettered: int = 0
     skipped: int = 0
+    recoveries: int = 0
+
+
+class DatabaseLost(Exception):
+    """The database connection broke under a delivery: not the handler's fault, the message is retried."""
+
+
+# SQLSTATEs of a lost connection: class 08 (connection exception) and the server shutting the session down.
+_CONNECTION_LOST_STATES = ("57P01", "57P02", "57P03")
+
+
+def database_lost(exc: BaseException) -> bool:
+    """Did `exc` come from losing the database connection (terminated session, server restart), rather
+    than from what the handler asked (a constraint, a deadlock, a statement timeout)? Django reconnects on
+    its own once the failed transaction is left, so the error itself must tell."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    if sqlstate is None:  # no answer from the server at all: the connection broke
+        return True
+    return sqlstate.startswith("08") or sqlstate in _CONNECTION_LOST_STATES
 
 
 def group_id(context: str) -> str:
@@ -45,50 +83,164 @@ def topics_for(context: str) -> list[str]:
 
 class ContextConsumer:
     def __init__(self, context: str, *, group: str | None = None, max_retries: int | None = None,
-                 retry_backoff: float | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 retry_backoff: float | None = None, sleep: Callable[[float], None] = time.sleep,
+                 batch_size: int | None = None, consumer_factory: Callable[[dict], Consumer] | None = None) -> None:
         self.context = context
         self.group = group or group_id(context)
         self.topics = topics_for(context)
         self.max_retries = settings.EVENTS_HANDLER_MAX_RETRIES if max_retries is None else max_retries
         self.retry_backoff = settings.EVENTS_CONSUMER_RETRY_BACKOFF if retry_backoff is None else retry_backoff
+        self.batch_size = batch_size or getattr(settings, "EVENTS_CONSUMER_BATCH_SIZE", 500)
         self.sleep = sleep
         self.stats = ConsumerStats()
+        self._consumer_factory = consumer_factory or Consumer
         self._consumer: Consumer | None = None
-        self._last_lag = 0.0
+        self._fatal: KafkaError | None = None
+        self._stored: dict[tuple[str, int], int] = {}  # next offset to read, per partition, once applied
+
+    # --- the consumer's lifecycle ---------------------------------------------------------------------
+
+    def config(self) -> dict:
+        return {
+            **kafka.consumer_config(self.group),
+            # offsets are stored by hand once a message is applied; librdkafka commits the stored ones
+            "enable.auto.offset.store": False,
+            "enable.auto.commit": True,
+            "auto.commit.interval.ms": int(getattr(settings, "EVENTS_CONSUMER_COMMIT_INTERVAL_MS", 1000)),
+            "statistics.interval.ms": int(getattr(settings, "EVENTS_CONSUMER_STATS_INTERVAL_MS", 5000)),
+            "stats_cb": self._on_stats,
+            "error_cb": self._on_error,
+        }
+
+    def _open(self) -> None:
+        self._fatal = None
+        self._consumer = self._consumer_factory(self.config())
+        self._consumer.subscribe(self.topics)
+
+    def _close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is None:
+            return
+        try:
+            self._commit_stored(consumer)
+        finally:
+            try:
+                consumer.close()  # leaves the group at once: partitions are reassigned without waiting
+            except Exception:
+                logger.warning("closing the Kafka consumer failed", exc_info=True)
+
+    def _commit_stored(self, consumer: Consumer) -> None:
+        if not self._stored:
+            return
+        offsets = [TopicPartition(topic, partition, offset) for (topic, partition), offset in self._stored.items()]
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:  # not fatal for at-least-once: the uncommitted tail is re-delivered
+            logger.warning("final offset commit failed (%s); those messages will be re-delivered", exc)
+
+    def _recovered(self, reason: str, exc: object) -> None:
+        self.stats.recoveries += 1
+        metrics.CONSUMER_RECOVERIES.labels(self.context, reason).inc()
+        logger.warning("consumer %s: recovering from %s (%s)", self.group, reason, exc)
+
+    def _reopen(self, reason: str, exc: object) -> None:
+        self._recovered(reason, exc)
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            try:
+                consumer.close()
+            except Exception:  # a fatal consumer may refuse to close cleanly; it is dropped anyway
+                logger.debug("closing the failed consumer failed", exc_info=True)
+        self._open()
+
+    def _on_error(self, err: KafkaError) -> None:
+        if err.fatal():
+            self._fatal = err
+        else:
+            logger.info("consumer %s: %s", self.group, err.str())
+
+    def _on_stats(self, payload: str) -> None:
+        """librdkafka statistics (JSON), from inside poll/consume: per assigned partition `consumer_lag`."""
+        try:
+            for topic, data in json.loads(payload).get("topics", {}).items():
+                for partition, p in data.get("partitions", {}).items():
+                    if partition == "-1" or not p.get("desired") or p.get("consumer_lag", -1) < 0:
+                        continue
+                    metrics.CONSUMER_LAG.labels(self.group, topic, partition).set(p["consumer_lag"])
+        except (ValueError, TypeError, AttributeError):
+            logger.debug("unreadable consumer statistics", exc_info=True)
+
+    # --- the loop ---------------------------------------------------------------------------------------
 
     def run(self, *, should_stop: Callable[[], bool], max_messages: int | None = None,
             idle_timeout: float | None = None) -> ConsumerStats:
         if not self.topics:
             raise ValueError(f"context '{self.context}' has no event handlers")
-        self._consumer = Consumer(kafka.consumer_config(self.group))
-        self._consumer.subscribe(self.topics)
+        self._open()
+        batch: deque = deque()
         last_message = time.monotonic()
+        failures = 0
         try:
             while not should_stop():
                 if max_messages is not None and self.stats.messages >= max_messages:
                     break
-                msg = self._consumer.poll(0.5)
-                if msg is None:
-                    if idle_timeout is not None and time.monotonic() - last_message > idle_timeout:
-                        break
-                    self._update_lag()
+                if self._fatal is not None:
+                    batch.clear()  # not applied: read again from the committed offsets
+                    self._reopen("consumer_fatal", self._fatal.str())
                     continue
+                if not batch:
+                    wanted = self.batch_size if max_messages is None else min(self.batch_size,
+                                                                              max_messages - self.stats.messages)
+                    try:
+                        batch.extend(self._consumer.consume(num_messages=wanted, timeout=0.5))
+                    except KafkaException as exc:
+                        if exc.args and isinstance(exc.args[0], KafkaError) and exc.args[0].fatal():
+                            self._fatal = exc.args[0]
+                        else:
+                            self._recovered("consumer_error", exc)
+                        continue
+                    if not batch:
+                        if idle_timeout is not None and time.monotonic() - last_message > idle_timeout:
+                            break
+                        continue
+                    close_old_connections()  # once per batch: drop a connection past its age or broken
+                msg = batch[0]
                 if msg.error():
-                    if msg.error().code() != KafkaError._PARTITION_EOF:
-                        logger.warning("consumer error: %s", msg.error().str())
+                    batch.popleft()
+                    error = msg.error()
+                    if error.fatal():
+                        self._fatal = error
+                    elif error.code() != KafkaError._PARTITION_EOF:
+                        logger.warning("consumer error: %s", error.str())
                     continue
                 last_message = time.monotonic()
-                close_old_connections()
-                self.handle(msg.value())
-                # Offsets only after the handlers' transactions committed (or the delivery was dead-lettered).
-                self._consumer.commit(message=msg, asynchronous=False)
+                try:
+                    self.handle(msg.value())
+                except DatabaseLost as exc:
+                    failures += 1
+                    close_database_connection()
+                    self._recovered("database", exc.__cause__ or exc)
+                    interruptible_sleep(recovery_delay(failures), should_stop, self.sleep)
+                    continue  # the same message again; its offset was not stored
+                failures = 0
+                batch.popleft()
+                self._store(msg)
                 self.stats.messages += 1
-                if time.monotonic() - self._last_lag > 5:
-                    self._update_lag()
-            self._update_lag(force=True)
+            if self._consumer is not None:
+                self._commit_stored(self._consumer)
+                self._measure_lag()
         finally:
-            self._consumer.close()  # leaves the group at once: partitions are reassigned without waiting
+            self._close()
         return self.stats
+
+    def _store(self, msg) -> None:
+        """The message is applied (or dead-lettered): its offset may be committed."""
+        self._stored[(msg.topic(), msg.partition())] = msg.offset() + 1
+        try:
+            self._consumer.store_offsets(message=msg)
+        except KafkaException as exc:  # e.g. the partition was revoked meanwhile: it will be re-delivered
+            logger.info("could not store the offset of %s[%d]@%d: %s", msg.topic(), msg.partition(), msg.offset(),
+                        exc)
 
     def handle(self, value: bytes) -> None:
         try:
@@ -116,29 +268,31 @@ class ContextConsumer:
                     self.stats.duplicates += 1
                 return
             except Exception as exc:
+                if database_lost(exc):
+                    raise DatabaseLost(str(exc)) from exc
                 if attempt > self.max_retries:
                     logger.exception("handler %s failed %d times for %s; dead-lettered", handler.name, attempt,
                                      envelope["eventId"])
                     dead_letter(handler.name, envelope, f"{exc.__class__.__name__}: {exc}", attempt)
                     self.stats.dead_lettered += 1
                     return
-                delay = min(self.retry_backoff * 2 ** (attempt - 1), 60.0)
+                delay = backoff_delay(attempt, base=self.retry_backoff, cap=60.0)
                 logger.warning("handler %s failed for %s (attempt %d), retrying in %.1fs", handler.name,
                                envelope["eventId"], attempt, delay)
                 self.sleep(delay)
 
-    def _update_lag(self, force: bool = False) -> None:
-        if self._consumer is None or (not force and time.monotonic() - self._last_lag < 5):
-            return
-        self._last_lag = time.monotonic()
+    def _measure_lag(self) -> None:
+        """At the end of a run, after the final commit: lag = log end offset - committed offset per assigned
+        partition (the log end from the last fetch when known, else asked for). Never on the hot path."""
         try:
             assignment = self._consumer.assignment()
             if not assignment:
                 return
-            # lag = log end offset - committed offset (what a restart would have to re-read)
             for tp in self._consumer.committed(assignment, timeout=5.0):
-                low, high = self._consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition),
-                                                                 timeout=5.0)
+                part = TopicPartition(tp.topic, tp.partition)
+                low, high = self._consumer.get_watermark_offsets(part, timeout=5.0, cached=True)
+                if high < 0:
+                    low, high = self._consumer.get_watermark_offsets(part, timeout=5.0)
                 position = tp.offset if tp.offset >= 0 else low
                 metrics.CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(max(0, high - position))
         except Exception:
