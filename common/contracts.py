@@ -41,6 +41,7 @@ import httpx
 import pydantic
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import JsonResponse
 from django.utils.module_loading import import_string
 
 from common import errors
@@ -383,7 +384,8 @@ def _add_rpc_operation(router, interface: type[Contract], spec: MethodSpec, scop
         result = getattr(local(interface), spec.name)(**kwargs)
         if not spec.takes_scope and not scope.is_network:
             result = _within_scope(scope, result, nullable=_accepts_none(spec.result_annotation))
-        return {"result": spec.result_adapter.dump_python(result, mode="json")}
+        # already JSON-shaped by the result's own type: answered as is (the declared model documents it)
+        return JsonResponse({"result": spec.result_adapter.dump_python(result, mode="json")})
 
     endpoint.__annotations__ = {"args": spec.args_model}
     router.add_api_operation(

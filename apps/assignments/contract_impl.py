@@ -68,3 +68,9 @@ class LocalAssignments(AssignmentsContract):
                                conflicts=tuple(conflict_dto(c) for c in conflicts),
                                weekly_hours_after=str(weekly_hours), max_weekly_hours=str(limit),
                                workload_exceeded=exceeded)
+
+    def teacher_section_ids(self, *, teacher_id: int) -> frozenset[int]:
+        return selectors.teacher_section_ids(teacher_id)
+
+    def teacher_section_course_pairs(self, *, teacher_id: int) -> frozenset[tuple[int, int]]:
+        return selectors.teacher_section_course_pairs(teacher_id)

@@ -88,5 +88,16 @@ class AssignmentsContract(Contract):
         or excluded block the scope does not reach (exactly as for unknown ids)."""
         raise NotImplementedError
 
+    # --- what auth's object-scope rules need to know (system lookups: no scope) ---------------
+    @idempotent
+    def teacher_section_ids(self, *, teacher_id: int) -> frozenset[int]:
+        """Sections where the user holds an active assignment (auth: a teacher's own sections)."""
+        raise NotImplementedError
+
+    @idempotent
+    def teacher_section_course_pairs(self, *, teacher_id: int) -> frozenset[tuple[int, int]]:
+        """(section, course) pairs of the user's active assignments (auth: what a teacher may grade)."""
+        raise NotImplementedError
+
 
 __getattr__ = expose(AssignmentsContract)

@@ -60,6 +60,8 @@ CASES = [
     ("check_availability", lambda s: {"scope": Scope.school(A), **_block(s[B])}),  # 404 section_not_found
     ("check_availability", lambda s: {"scope": Scope.school(A), **_block(s[A], exclude_block_id=s[B]["block"].pk)}),
     ("check_availability", lambda s: {"scope": Scope.school(A), **_block(s[A], end_time=time(9))}),  # 400
+    ("teacher_section_ids", lambda s: {"teacher_id": s[A]["teacher"].pk}),
+    ("teacher_section_course_pairs", lambda s: {"teacher_id": s[B]["teacher"].pk}),
 ]
 
 
