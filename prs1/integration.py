@@ -11,9 +11,21 @@ from django.conf import settings
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from common.api import error_body
 from common.errors import DomainError
+from common.http import MalformedJSON, loads_json
+
+
+class JSONBodyParser(Parser):
+    """The one body reader of both APIs (common.http.loads_json): deep nesting and broken JSON are
+    MalformedJSON, a NUL character a ValidationFailed naming its field. ninja wraps whatever the parser
+    raises in HttpError(400) "from" it; `_http_error` answers the original."""
+
+    def parse_body(self, request):
+        return loads_json(request.body)
+
 
 api = NinjaAPI(
     title="PRS1 integration API",
@@ -23,6 +35,7 @@ api = NinjaAPI(
     openapi_url="/integration/openapi.json",
     description="Service-to-service endpoints (contracts over HTTP). Authenticate with a JWT bearer "
     "token or the service token (header `X-Service-Token`).",
+    parser=JSONBodyParser(),
 )
 
 
@@ -56,6 +69,11 @@ def _authentication_error(request, exc: AuthenticationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    cause = exc.__cause__
+    if isinstance(cause, MalformedJSON):
+        return api.create_response(request, error_body(MalformedJSON.code, str(cause)), status=400)
+    if isinstance(cause, DomainError):
+        return _domain_error(request, cause)
     codes = {403: "permission_denied", 404: "not_found", 429: "rate_limited"}
     return api.create_response(request, error_body(codes.get(exc.status_code, "error"), str(exc)), status=exc.status_code)
 

@@ -46,6 +46,12 @@ urlpatterns = [
     *context_routes,
 ]
 
+# JSON error bodies under /api/, Django's pages elsewhere (common.http).
+handler400 = "common.http.bad_request"
+handler403 = "common.http.permission_denied"
+handler404 = "common.http.not_found"
+handler500 = "common.http.server_error"
+
 admin.site.site_header = "PRS1"
 admin.site.site_title = "PRS1"
 

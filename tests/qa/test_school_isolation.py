@@ -23,7 +23,7 @@ def two_schools(django_capture_on_commit_callbacks):
         school = build_school(capacity=capacity)
         student = school.new_student(guardians=0)
         with django_capture_on_commit_callbacks(execute=True):
-            enrollment.enrollment_request(student_id=student.pk, section_id=school.section_id,
+            enrollment.enrollment_request(scope=SYSTEM, student_id=student.pk, section_id=school.section_id,
                                           enrollment_date=date(YEAR, 3, 2))
         schools.append((school, student, StaffFactory(user_type="DIRECTOR", institution_id=school.institution_id)))
     return schools
