@@ -46,7 +46,42 @@ class ContextRouter:
         return None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
+        remote = remote_contexts()
         context = context_of_app(app_label)
-        if context is not None and context in remote_contexts():
-            return False
-        return None
+        if context is not None:
+            return False if context in remote else None
+        # an infrastructure app's table that points at a remote context's table (the admin's log entries
+        # and the JWT outstanding tokens reference the user) cannot exist here: its foreign key would
+        # have nothing to point at
+        if not remote:
+            return None
+        model = hints.get("model")
+        if model is None and model_name:
+            try:
+                model = apps.get_model(app_label, model_name)
+            except LookupError:
+                return None
+        if model is not None:
+            return False if _refers_to(model, remote) else None
+        # a data migration of the app (RunPython, RunSQL): only where all of the app's tables are here
+        try:
+            models = apps.get_app_config(app_label).get_models()
+        except LookupError:
+            return None
+        return False if any(_refers_to(m, remote) for m in models) else None
+
+
+def _refers_to(model, contexts, seen: frozenset = frozenset()) -> bool:
+    """Does the model hold a foreign key or many-to-many to a model of one of these contexts, directly
+    or through another infrastructure model that does (the JWT blacklist → outstanding token → user)?"""
+    seen = seen | {model._meta.label_lower}
+    for field in model._meta.get_fields():
+        related = getattr(field, "related_model", None)
+        if field.auto_created or not field.is_relation or related is None or isinstance(related, str):
+            continue
+        context = context_of_app(related._meta.app_label)
+        if context in contexts:
+            return True
+        if context is None and related._meta.label_lower not in seen and _refers_to(related, contexts, seen):
+            return True
+    return False
