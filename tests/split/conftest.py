@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import ast
 import os
-import socket
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.split.harness import SPLIT_CONTEXTS, Deployment
+from tests.split.harness import SPLIT_CONTEXTS, Deployment, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENTS_COMPARED = 4  # enrolled in both deployments and compared
@@ -56,32 +53,6 @@ def require_splittable() -> None:
                     f"still plain in-process modules: {', '.join(missing)}")
     if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         pytest.skip("needs the Kafka-wire broker started by scripts/test.sh (KAFKA_BOOTSTRAP_SERVERS)")
-
-
-class SmtpRecorder:
-    def __init__(self):
-        self.messages: list[dict] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append({"to": sorted(envelope.rcpt_tos), "subject": str(parsed["subject"])})
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    def __init__(self):
-        self.recorder = SmtpRecorder()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
-
-    def __enter__(self) -> SmtpServer:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.controller.stop()
 
 
 @pytest.fixture(scope="module")

@@ -28,10 +28,12 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import httpx
 import psycopg
+from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -366,6 +368,32 @@ class Deployment:
     def tables(self, database: str) -> set[str]:
         rows = self.query(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         return {row["tablename"] for row in rows}
+
+
+class SmtpRecorder:
+    def __init__(self):
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append({"to": sorted(envelope.rcpt_tos), "subject": str(parsed["subject"])})
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self):
+        self.recorder = SmtpRecorder()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
 
 
 def sample_values(metrics_text: str, name: str, **labels: str) -> list[float]:
