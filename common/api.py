@@ -11,13 +11,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import DomainError
-from common.http import MalformedJSON, loads_json
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
@@ -59,19 +58,6 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         response["Retry-After"] = str(int(exc.wait))
     return response
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser through the one body reader of both APIs (common.http.loads_json): a body
-    nested thousands deep is a 400 `malformed_json` (DRF let the RecursionError escape as a 500), and a
-    NUL character is a 400 naming its field (PostgreSQL refuses it in text and jsonb)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        raw = stream.read() if stream is not None else b""
-        try:
-            return loads_json(raw)
-        except MalformedJSON as exc:
-            raise exceptions.ParseError(str(exc), code=MalformedJSON.code) from exc
 
 
 class Pagination(PageNumberPagination):

@@ -3,7 +3,7 @@
 Everything under /api/ — the DRF resource API and the django-ninja integration API — answers
 `{"error": {"code", "message", "details"}}` (common.api.error_body), never an HTML page:
 
-- `loads_json` is the one JSON body reader of both APIs (common.api.JSONParser for DRF, the ninja
+- `loads_json` is the one JSON body reader of both APIs (common.parsers.JSONParser for DRF, the ninja
   API's parser): a body nested thousands deep (RecursionError) or not JSON at all is
   `MalformedJSON` (400 `malformed_json`); a NUL character anywhere in it is a 400 naming the field
   (PostgreSQL refuses NUL in text and in jsonb, which was a 500).
