@@ -1,8 +1,12 @@
 """Runs one context's handlers from Kafka (a context split out of the monolith).
 
-For each message: every handler of the context for its eventType goes through `inbox.apply`
-(handler writes + inbox row in one transaction), retried with backoff; after the last failure the
-delivery is dead-lettered and the consumer moves on. Only then is the message's offset *stored*;
+Messages are read in batches (EVENTS_CONSUMER_BATCH_SIZE). Fast path: the whole batch is applied in
+ONE transaction (`inbox.apply_batch`: the inbox rows and every handler's writes commit together). If any
+handler raises, that transaction rolls back and the batch is applied message by message: every handler
+of the context for the message's eventType goes through `inbox.apply` (handler writes + inbox row in one
+transaction), retried with backoff; after the last failure the delivery is dead-lettered and the
+consumer moves on. (A handler's side effects outside the database may thus run more than once, as with
+any at-least-once delivery.) Only once applied is a message's offset *stored*;
 stored offsets are committed asynchronously every EVENTS_CONSUMER_COMMIT_INTERVAL_MS (librdkafka's
 auto-commit of stored offsets, also on rebalance and close) and synchronously when the run ends. A crash
 re-delivers what was applied after the last commit (the inbox makes that a no-op) and nothing is skipped.
@@ -27,6 +31,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import orjson
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
@@ -204,6 +209,18 @@ class ContextConsumer:
                             break
                         continue
                     close_old_connections()  # once per batch: drop a connection past its age or broken
+                    try:
+                        self._apply_fast(batch)
+                        failures = 0
+                        last_message = time.monotonic()
+                    except DatabaseLost as exc:
+                        failures += 1
+                        close_database_connection()
+                        self._recovered("database", exc.__cause__ or exc)
+                        interruptible_sleep(recovery_delay(failures), should_stop, self.sleep)
+                        # the batch is still in hand: applied one by one (a lost connection again is retried)
+                    if not batch:
+                        continue
                 msg = batch[0]
                 if msg.error():
                     batch.popleft()
@@ -232,6 +249,58 @@ class ContextConsumer:
         finally:
             self._close()
         return self.stats
+
+    def _apply_fast(self, batch: deque) -> None:
+        """Apply the batch in one transaction (`inbox.apply_batch`): one commit for hundreds of deliveries.
+        The messages applied are taken off `batch` and their offsets stored; what is left (from the first
+        error message, non-envelope or failing handler on) goes the message-by-message way (retries, dead
+        letters). Raises DatabaseLost if the connection broke (nothing is applied then)."""
+        messages, deliveries, owner = [], [], []  # owner[i]: index in `messages` of delivery i
+        for msg in batch:
+            if msg.error():
+                break
+            try:
+                envelope = orjson.loads(msg.value())
+                event_type = envelope["eventType"]
+                envelope["eventId"]
+            except (orjson.JSONDecodeError, TypeError, KeyError):
+                break
+            for handler in bus.handlers_for(event_type, context=self.context):
+                deliveries.append((handler, envelope))
+                owner.append(len(messages))
+            messages.append(msg)
+        if not messages:
+            return
+        try:
+            outcome = inbox.apply_batch(deliveries)
+        except Exception as exc:
+            if database_lost(exc):
+                raise DatabaseLost(str(exc)) from exc
+            logger.warning("consumer %s: a batch of %d messages failed (%s: %s); applying them one by one",
+                           self.group, len(messages), exc.__class__.__name__, exc)
+            return
+        done = len(messages) if outcome.failed_at is None else owner[outcome.failed_at]
+        if outcome.failed_at is not None:
+            logger.info("consumer %s: a handler failed at message %d of the batch (%s); applying the rest one "
+                        "by one", self.group, done + 1, outcome.error)
+        counted = [applied for applied, o in zip(outcome.applied, owner, strict=False) if o < done]
+        self.stats.applied += sum(counted)
+        self.stats.duplicates += len(counted) - sum(counted)
+        with_handlers = set(owner)
+        self.stats.skipped += sum(1 for i in range(done) if i not in with_handlers)
+        self.stats.messages += done
+        applied_messages = [batch.popleft() for _ in range(done)]
+        self._store_all(applied_messages)
+
+    def _store_all(self, messages) -> None:
+        last: dict[tuple[str, int], int] = {}
+        for msg in messages:
+            last[(msg.topic(), msg.partition())] = msg.offset() + 1
+        self._stored.update(last)
+        try:
+            self._consumer.store_offsets(offsets=[TopicPartition(t, p, o) for (t, p), o in last.items()])
+        except KafkaException as exc:  # e.g. a partition was revoked meanwhile: it will be re-delivered
+            logger.info("could not store offsets %s: %s", last, exc)
 
     def _store(self, msg) -> None:
         """The message is applied (or dead-lettered): its offset may be committed."""

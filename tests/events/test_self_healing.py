@@ -268,8 +268,10 @@ def test_consumer_recovers_when_its_database_connection_is_terminated(kafka_env,
     assert killed["pid"] is not None
     assert metrics.CONSUMER_RECOVERIES.labels("evtest", "database")._value.get() == before + 1
     assert stats.messages == len(EVENTS) and stats.applied == len(EVENTS) and stats.dead_lettered == 0
-    # seq 3's first attempt rolled back with its connection; it was applied once, in order
-    assert dict(applied) == EXPECTED
+    # the transaction that lost its connection rolled back (handlers that ran before seq 3 in it ran again,
+    # as their writes were undone); each event's effect committed once (inbox), in aggregate order
+    assert {k: list(dict.fromkeys(v)) for k, v in applied.items()} == EXPECTED
+    assert applied["A"].count(3) == 1
     assert InboxDelivery.objects.filter(handler=handler.name,
                                         event_id__in=[e["eventId"] for e in envs]).count() == len(EVENTS)
 
