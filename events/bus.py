@@ -88,10 +88,12 @@ def runs_in_process(handler: Handler) -> bool:
 
 def dispatch_on_commit(envelope: dict) -> None:
     """Schedule one delivery task per in-process handler once the transaction commits."""
+    from events.sweeper import record_scheduled
     from events.tasks import deliver_event
 
     event_id, event_type = envelope["eventId"], envelope["eventType"]
-    for handler in handlers_for(event_type):
-        if runs_in_process(handler):
-            # robust: one handler's failed enqueue (broker hiccup) must not cancel the others' deliveries
-            transaction.on_commit(lambda h=handler.name: deliver_event.delay(event_id, h), robust=True)
+    local = [handler.name for handler in handlers_for(event_type) if runs_in_process(handler)]
+    record_scheduled(event_id, local)  # in this transaction: a lost delivery is re-sent by the sweeper
+    for name in local:
+        # robust: one handler's failed enqueue (broker hiccup) must not cancel the others' deliveries
+        transaction.on_commit(lambda h=name: deliver_event.delay(event_id, h), robust=True)

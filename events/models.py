@@ -76,3 +76,26 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} x {self.event_type} ({self.event_id})"
+
+
+class PendingDelivery(models.Model):
+    """An in-process delivery (event, handler) scheduled after commit and not finished yet.
+
+    Written in the publishing transaction, deleted when `deliver_event` finishes (applied, already
+    applied, or dead-lettered). A row older than EVENTS_DELIVERY_SWEEP_AFTER_S means the task was lost
+    (worker killed mid-delivery, broker hiccup): `events.sweep_deliveries` sends it again; the inbox
+    makes a second run a no-op."""
+
+    event_id = models.UUIDField(_("event id"))
+    handler = models.CharField(_("handler"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    resent_at = models.DateTimeField(_("resent at"), null=True, blank=True)
+    resends = models.PositiveIntegerField(_("resends"), default=0)
+
+    class Meta:
+        verbose_name = _("pending delivery")
+        verbose_name_plural = _("pending deliveries")
+        constraints = [models.UniqueConstraint(fields=["event_id", "handler"], name="pending_delivery_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.handler} <- {self.event_id} (pending)"

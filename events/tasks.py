@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from common.resilience import backoff_delay
-from events import bus, inbox, metrics
+from events import bus, inbox, metrics, sweeper
 from events.models import DeadLetter, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -49,14 +49,24 @@ def deliver_event(self, event_id: str, handler_name: str) -> bool:
     except KeyError:
         logger.error("no handler named %s (renamed or removed?); dead-lettered", handler_name)
         dead_letter(handler_name, envelope, f"no handler named {handler_name}", 0)
+        sweeper.finished(event_id, handler_name)
         return False
     try:
-        return inbox.apply(handler, envelope)
+        applied = inbox.apply(handler, envelope)
     except Exception as exc:
         attempts = self.request.retries + 1
         if attempts > settings.EVENTS_HANDLER_MAX_RETRIES:
             logger.exception("handler %s failed %d times for %s; dead-lettered", handler_name, attempts, event_id)
             dead_letter(handler_name, envelope, f"{exc.__class__.__name__}: {exc}", attempts)
+            sweeper.finished(event_id, handler_name)
             return False
         logger.warning("handler %s failed for %s (attempt %d); retrying", handler_name, event_id, attempts)
         raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+    sweeper.finished(event_id, handler_name)  # a worker dying before this only makes the sweeper re-send a no-op
+    return applied
+
+
+@shared_task(name="events.sweep_deliveries")
+def sweep_deliveries() -> int:
+    """Beat, every 30 s: re-send in-process deliveries lost by a dead worker (events.sweeper)."""
+    return sweeper.sweep().resent
