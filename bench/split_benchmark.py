@@ -70,8 +70,11 @@ def throughput(split, mono) -> bool:
         elapsed = time.perf_counter() - started
         statuses = sorted({s["status"] for s in sagas.values()})
         ok = ok and statuses == ["COMPLETED"]
+        retried = {f"{step['name']}: {step['last_error'][:80]}" for s in sagas.values() for step in s["steps"]
+                   if step["attempts"] > 1}
+        retries = sum(step["attempts"] - 1 for s in sagas.values() for step in s["steps"] if step["attempts"] > 1)
         print(f"  {label:9s} {len(saga_ids)} enrollments in {elapsed:6.2f} s = {len(saga_ids) / elapsed:6.2f}/s "
-              f"({', '.join(statuses)})")
+              f"({', '.join(statuses)}; {retries} step retries{': ' + '; '.join(sorted(retried)) if retried else ''})")
     return ok
 
 
