@@ -30,6 +30,7 @@ import dataclasses
 import inspect
 import threading
 import time
+import types
 import typing
 from abc import ABC
 from collections.abc import Callable
@@ -108,7 +109,7 @@ def methods_of(interface: type[Contract]) -> dict[str, MethodSpec]:
                 takes_scope = True
                 continue
             default = ... if param.default is inspect.Parameter.empty else param.default
-            fields[param.name] = (hints[param.name], default)
+            fields[param.name] = (_bounded(hints[param.name]), default)
         title = f"{interface.context.title()}{''.join(p.title() for p in name.split('_'))}"
         args_model = pydantic.create_model(f"{title}Args", __config__=pydantic.ConfigDict(extra="forbid"), **fields)
         result = hints.get("return", type(None))
@@ -118,6 +119,24 @@ def methods_of(interface: type[Contract]) -> dict[str, MethodSpec]:
             doc=inspect.getdoc(fn) or name.replace("_", " "),
         )
     return specs
+
+
+_BIGINT = pydantic.Field(ge=-(2**63), le=2**63 - 1)
+
+
+def _bounded(annotation: Any) -> Any:
+    """An int argument lands in a BIGINT column: outside its range it is a 400 at the door, not a
+    database error (a 500) deep inside the implementation. Applies inside Optional, unions and lists."""
+    if annotation is int:
+        return typing.Annotated[int, _BIGINT]
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[tuple(_bounded(arg) for arg in args)]  # noqa: UP007  (built from a tuple)
+    if origin in (list, set, frozenset) and len(args) == 1:
+        return origin[_bounded(args[0])]
+    if origin is tuple and args:
+        return tuple[tuple(arg if arg is Ellipsis else _bounded(arg) for arg in args)]
+    return annotation
 
 
 # --- choosing the implementation -------------------------------------------------------------
@@ -363,14 +382,16 @@ def rpc_router(interfaces: list[type[Contract]], *, auth: list, scope_of_request
     calling the local implementation. `auth` admits service callers; the scope comes from the request."""
     from ninja import Router
 
+    from common.integration import ErrorOut
+
     router = Router(auth=auth, tags=["rpc"])
     for interface in interfaces:
         for spec in methods_of(interface).values():
-            _add_rpc_operation(router, interface, spec, scope_of_request)
+            _add_rpc_operation(router, interface, spec, scope_of_request, ErrorOut)
     return router
 
 
-def _add_rpc_operation(router, interface: type[Contract], spec: MethodSpec, scope_of_request) -> None:
+def _add_rpc_operation(router, interface: type[Contract], spec: MethodSpec, scope_of_request, error_out) -> None:
     title = spec.args_model.__name__.removesuffix("Args")
     result_model = pydantic.create_model(f"{title}Result", result=(spec.result_annotation, ...))
 
@@ -381,7 +402,12 @@ def _add_rpc_operation(router, interface: type[Contract], spec: MethodSpec, scop
             kwargs["scope"] = scope
         elif not scope.is_network and kwargs.get("institution_id") is not None:
             scope.require(kwargs["institution_id"])  # a caller bound to one school names only that school
-        result = getattr(local(interface), spec.name)(**kwargs)
+        try:
+            result = getattr(local(interface), spec.name)(**kwargs)
+        except ValueError as exc:  # an implementation refusing an argument (an unknown level...): the caller's error
+            if isinstance(exc, pydantic.ValidationError):
+                raise
+            raise errors.ValidationFailed(str(exc), code="invalid_argument") from exc
         if not spec.takes_scope and not scope.is_network:
             result = _within_scope(scope, result, nullable=_accepts_none(spec.result_annotation))
         # already JSON-shaped by the result's own type: answered as is (the declared model documents it)
@@ -389,7 +415,9 @@ def _add_rpc_operation(router, interface: type[Contract], spec: MethodSpec, scop
 
     endpoint.__annotations__ = {"args": spec.args_model}
     router.add_api_operation(
-        f"/rpc/{interface.context}/{spec.name}", ["POST"], endpoint, response=result_model,
+        f"/rpc/{interface.context}/{spec.name}", ["POST"], endpoint,
+        # the statuses the error handlers of the integration API (prs1/integration.py) answer
+        response={200: result_model, **{status: error_out for status in (400, 401, 403, 404, 409, 422)}},
         summary=f"{interface.context}: {spec.name}", description=spec.doc,
         operation_id=f"rpc_{interface.context}_{spec.name}",
     )

@@ -21,6 +21,7 @@ from apps.grades import reports, selectors, services
 from apps.grades import serializers as s
 from common.api import Pagination
 from common.errors import NotFound, ValidationFailed
+from common.openapi import paginated
 
 TAGS = ["grades"]
 ERROR_EXAMPLE = OpenApiExample("Period closed", status_codes=["409"], response_only=True, value={
@@ -262,7 +263,7 @@ class PlanListView(APIView):
                                OpenApiParameter("sectionId", int, description="The section's plans and the "
                                                 "course-wide ones"),
                                OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-                   responses={200: s.PlanResponse(many=True), 404: OpenApiResponse(description="a filter names "
+                   responses={200: paginated(s.PlanResponse), 404: OpenApiResponse(description="a filter names "
                                                                                       "an unknown course, period or "
                                                                                       "section")},
                    examples=[OpenApiExample("Page", response_only=True, value={

@@ -188,7 +188,7 @@ class UserDetailView(APIView):
         return Response(UserSerializer(services.user_update(user_id=user_id, **data.validated_data)).data)
 
     @extend_schema(summary="Deactivate a person (soft: nothing is deleted; user.deactivated)",
-                   request=DeactivateSerializer, responses=UserSerializer,
+                   request=DeactivateSerializer, responses={200: UserSerializer},
                    examples=[OpenApiExample("Withdrawn", value={"reason": "Retiro del colegio"}, request_only=True),
                              USER_RESPONSE])
     def delete(self, request: Request, user_id: int) -> Response:
