@@ -4,15 +4,17 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+# One venv for running and testing: requirements-dev.txt (= requirements.txt + tests, lint, test broker).
+# The stamp names both files' checksums: a change to either reinstalls.
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test venv lint migrate seed worker relay clean
+.PHONY: run test venv lint migrate seed worker relay clean validate-deploy check-image
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PRS1 needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)
@@ -22,6 +24,16 @@ run: venv
 
 test: venv
 	bash scripts/test.sh
+
+# deploy/ checked with the real tools (promtool, haproxy, decK, docker-compose; installed from Debian
+# packages when missing). `make test` runs it too.
+validate-deploy:
+	bash scripts/validate_deploy.sh
+
+# The production dependency set alone: a fresh venv from requirements.txt runs `manage.py check --deploy`
+# (what the image does; for a real image: docker build -f deploy/Dockerfile .).
+check-image:
+	bash scripts/check_image.sh
 
 lint: venv
 	$(BIN)/ruff check .

@@ -69,7 +69,6 @@ INSTALLED_APPS = [
     "csp",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files, not a CDN (CSP: 'self')
     "ninja",
-    "import_export",
     "events",
     "events.saga",
     "prs1",
@@ -379,11 +378,6 @@ PRODUCTION_CONTENT_SECURITY_POLICY = {
 }
 # Off in development and tests (no header), as before; CSP_ENABLED=true tries it locally.
 CONTENT_SECURITY_POLICY = PRODUCTION_CONTENT_SECURITY_POLICY if env.bool("CSP_ENABLED", default=PRODUCTION) else None
-
-# Spreadsheet formula injection (OWASP CSV injection, common/spreadsheet.py): any django-import-export
-# export escapes cells starting with =, +, -, @, tab or carriage return. (The people import neutralises
-# them on the way in: apps/users/importing.py.)
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # /metrics (prs1/metrics.py): a scraper presents `Authorization: Bearer <METRICS_TOKEN>`, or calls
 # from an address in METRICS_ALLOWED_NETWORKS (CIDRs, the socket address). With neither set,
