@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
-from django_prometheus.exports import ExportToDjangoView
+
+from events.metrics import exposition
 
 
 @lru_cache(maxsize=8)
@@ -54,4 +55,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return ExportToDjangoView(request)
+    # gunicorn runs prometheus_client in multiprocess mode (deploy/gunicorn.conf.py): the scrape merges the
+    # files of every worker process, plus the gauges computed from the database now
+    body, content_type = exposition()
+    return HttpResponse(body, content_type=content_type)

@@ -79,6 +79,7 @@ AUTH_USER_MODEL = "users.User"
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "common.replica_router.PrimaryAfterWriteMiddleware",  # reads may use the replica until the request writes
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -127,6 +128,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DATABASE_NAME", default=None)
 USING_POSTGRES = "postgresql" in DATABASES["default"]["ENGINE"]
+# A streaming replica (deploy/): read-only queries go there, a request or task that wrote stays on the
+# primary (common/replica_router.py). Tests point it at the test database (MIRROR).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**env.db_url_config(DATABASE_REPLICA_URL),
+                            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True,
+                            "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -186,7 +196,8 @@ PRS1_HOSTED_CONTEXTS = env.list("PRS1_HOSTED_CONTEXTS", default=[])
 PRS1_DEFAULT_REMOTE_URL = env.str("PRS1_DEFAULT_REMOTE_URL", default="")
 REMOTE_CALL_RETRIES = env.int("REMOTE_CALL_RETRIES", default=3)  # attempts of an idempotent remote call
 # A process creates and reaches only the tables of the contexts it serves.
-DATABASE_ROUTERS = ["common.db_router.ContextRouter"]
+# Then reads go to the replica when one is configured, until the request or task writes.
+DATABASE_ROUTERS = ["common.db_router.ContextRouter", "common.replica_router.ReplicaRouter"]
 EVENTS_HANDLER_MAX_RETRIES = env.int("EVENTS_HANDLER_MAX_RETRIES", default=5)
 EVENTS_RELAY_BATCH_SIZE = env.int("EVENTS_RELAY_BATCH_SIZE", default=2000)
 # Relay/consumer tuning (docs/events.md). EVENTS_TOPIC_PREFIX namespaces the physical topics ("staging.").
@@ -196,6 +207,15 @@ EVENTS_RELAY_DELIVERY_TIMEOUT_MS = env.int("EVENTS_RELAY_DELIVERY_TIMEOUT_MS", d
 EVENTS_RELAY_MAX_BACKOFF = env.float("EVENTS_RELAY_MAX_BACKOFF", default=300.0)
 EVENTS_CONSUMER_RETRY_BACKOFF = env.float("EVENTS_CONSUMER_RETRY_BACKOFF", default=0.5)
 KAFKA_PRODUCER_LINGER_MS = env.int("KAFKA_PRODUCER_LINGER_MS", default=5)
+# Processes other than the web serve /metrics, /health/live and /health/ready on a port of their own
+# (events/metrics.py): the relay, the consumers (--metrics-port overrides), the Celery worker and beat.
+EVENTS_RELAY_METRICS_PORT = env.int("EVENTS_RELAY_METRICS_PORT", default=None)
+EVENTS_CONSUMER_METRICS_PORT = env.int("EVENTS_CONSUMER_METRICS_PORT", default=None)
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=None)
+BEAT_METRICS_PORT = env.int("BEAT_METRICS_PORT", default=None)
+METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
+# A relay or consumer loop that has not turned for this many seconds answers 503 on /health/live.
+EVENTS_HEALTH_STALE_AFTER = env.float("EVENTS_HEALTH_STALE_AFTER", default=60.0)
 
 # --- API ----------------------------------------------------------------------------
 # A body larger than this (files of a multipart upload excepted) is a 413 `request_too_large` under /api/.

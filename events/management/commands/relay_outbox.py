@@ -20,8 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=settings.EVENTS_RELAY_BATCH_SIZE)
         parser.add_argument("--poll-interval", type=float, default=settings.EVENTS_RELAY_POLL_INTERVAL,
                             help="Seconds between polls when no NOTIFY arrives.")
-        parser.add_argument("--metrics-port", type=int, help="Serve Prometheus metrics on this port.")
-        parser.add_argument("--metrics-addr", default="127.0.0.1", help="Address for --metrics-port.")
+        parser.add_argument("--metrics-port", type=int, default=settings.EVENTS_RELAY_METRICS_PORT,
+                            help="Serve Prometheus metrics (/metrics) and probes (/health/live, /health/ready) "
+                                 "on this port (EVENTS_RELAY_METRICS_PORT).")
+        parser.add_argument("--metrics-addr", default=settings.METRICS_BIND_ADDRESS,
+                            help="Address for --metrics-port (METRICS_BIND_ADDRESS).")
         parser.add_argument("--no-create-topics", action="store_true",
                             help="Do not create missing catalogue topics at start.")
 
@@ -45,7 +48,9 @@ class Command(BaseCommand):
                 signal.signal(sig, handler)
 
     def _run(self, *, once, batch_size, poll_interval, no_create_topics, stopping, **opts):
-        metrics.serve(opts.get("metrics_port"), opts.get("metrics_addr", "127.0.0.1"))
+        health = metrics.LoopHealth(metrics.health_stale_after())
+        metrics.init_relay_series()
+        metrics.serve(opts.get("metrics_port"), opts.get("metrics_addr", "127.0.0.1"), health=health)
         if not no_create_topics:
             try:
                 kafka.ensure_topics()
@@ -58,7 +63,10 @@ class Command(BaseCommand):
         waiter = None if once else Waiter(poll_interval)
         try:
             # survives database and producer failures (logged, counted in prs1_relay_recoveries_total)
-            relay.run(should_stop=lambda: stopping["flag"], once=once, waiter=waiter)
+            # every turn of the loop (and of its waits) answers /health/live; recoveries and batches /health/ready
+            should_stop = health.watch(lambda: stopping["flag"], failures=lambda: sum(relay.recoveries.values()),
+                                       progress=lambda: relay.stats.published + len(relay.stats.batches))
+            relay.run(should_stop=should_stop, once=once, waiter=waiter)
         except RelayGaveUp as exc:
             raise CommandError(str(exc)) from None
         finally:
