@@ -9,6 +9,7 @@ if [ -z "${PRS1_PYTEST_ONLY:-}" ]; then  # PRS1_PYTEST_ONLY=1: a developer's qui
   echo "== import contracts";          $BIN/lint-imports --no-cache
   echo "== manage.py check";           $BIN/python manage.py check --fail-level WARNING
   echo "== makemigrations --check";    $BIN/python manage.py makemigrations --check --dry-run
+  bash scripts/validate_deploy.sh  # deploy/ with promtool, haproxy, decK, compose (installs them if missing)
 fi
 echo "== pytest (PostgreSQL ${TEST_DATABASE_NAME}, broker ${KAFKA_BOOTSTRAP_SERVERS})"
 set +e
