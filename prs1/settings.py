@@ -173,6 +173,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "resume-stale-sagas": {"task": "sagas.resume_stale", "schedule": 30.0},
     # Held (quiet hours), backed-off and crashed (lease expired) notifications go out again.
     "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 30.0},
+    # In-process event deliveries a dead worker lost (PendingDelivery older than EVENTS_DELIVERY_SWEEP_AFTER_S).
+    "events-sweep-deliveries": {"task": "events.sweep_deliveries", "schedule": 30.0},
 }
 # A saga driven by no worker for this long is resumed by another (its worker died).
 SAGA_LEASE_SECONDS = env.int("SAGA_LEASE_SECONDS", default=60)
@@ -187,6 +189,14 @@ KAFKA_CONSUMER_SESSION_TIMEOUT_MS = env.int("KAFKA_CONSUMER_SESSION_TIMEOUT_MS",
 # Contexts whose handlers run from a Kafka consumer (`manage.py consume_events --context X`)
 # instead of the in-process bus. Empty in the monolith.
 EVENTS_KAFKA_CONTEXTS = env.list("EVENTS_KAFKA_CONTEXTS", default=[])
+
+# Self-healing relay/consumer and the delivery sweeper (events/relay.py, consumer.py, sweeper.py).
+EVENTS_DELIVERY_SWEEP_AFTER_S = env.int("EVENTS_DELIVERY_SWEEP_AFTER_S", default=120)
+EVENTS_RECOVERY_BACKOFF_BASE = env.float("EVENTS_RECOVERY_BACKOFF_BASE", default=0.5)
+EVENTS_RECOVERY_BACKOFF_CAP = env.float("EVENTS_RECOVERY_BACKOFF_CAP", default=30)
+EVENTS_CONSUMER_BATCH_SIZE = env.int("EVENTS_CONSUMER_BATCH_SIZE", default=500)
+EVENTS_CONSUMER_COMMIT_INTERVAL_MS = env.int("EVENTS_CONSUMER_COMMIT_INTERVAL_MS", default=1000)
+EVENTS_CONSUMER_STATS_INTERVAL_MS = env.int("EVENTS_CONSUMER_STATS_INTERVAL_MS", default=5000)
 
 # --- splitting contexts out (common.contracts, docs/CONTRACTS.md "Splitting a context out") ---------
 # The monolith with grades served elsewhere: PRS1_REMOTE_CONTEXTS=grades=http://grades:8000,...
