@@ -24,4 +24,4 @@ def when_ready(server) -> None:
     if port:
         from events.metrics import serve_http
 
-        serve_http(port, os.environ.get("METRICS_BIND_ADDRESS", "0.0.0.0"))
+        serve_http(port, os.environ.get("METRICS_BIND_ADDRESS", "0.0.0.0"))  # noqa: S104 (the private network)

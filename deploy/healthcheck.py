@@ -14,6 +14,6 @@ path = os.environ.get("HEALTH_PATH", "/health")
 try:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=3) as response:
         sys.exit(0 if 200 <= response.status < 300 else 1)
-except Exception as exc:  # noqa: BLE001 (any failure is "unhealthy")
-    print(f"unhealthy: {exc}", file=sys.stderr)
+except Exception as exc:  # any failure is "unhealthy"
+    sys.stderr.write(f"unhealthy: {exc}\n")
     sys.exit(1)

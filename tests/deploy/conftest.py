@@ -1,0 +1,1 @@
+"""tests/deploy/ reads files only: no database, broker or network."""
