@@ -365,6 +365,31 @@ CIRCUIT_BREAKER = {"failure_threshold": env.int("CIRCUIT_BREAKER_FAILURES", defa
 
 # --- logging (structured, JSON in production) ------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Production logs are one JSON object per line (deploy/logstash/ indexes them) and every line carries
+# correlation_id, request_id, context (the bounded context or package that logged it) and event_id (null
+# when the line belongs to no request, task or event): the HTTP middleware and Celery tasks bind the ids
+# (events/context.py); an event's handling binds event_id with structlog.contextvars or passes
+# extra={"event_id": ...}.
+_LOG_FIELDS = ("correlation_id", "request_id", "context", "event_id")
+
+
+def _log_context(_logger, _method, event_dict):
+    record = event_dict.get("_record")
+    name = getattr(record, "name", "") or event_dict.get("logger", "")
+    parts = name.split(".")
+    event_dict.setdefault("logger", name)
+    event_dict.setdefault("context", parts[1] if parts[0] == "apps" and len(parts) > 1 else parts[0] or None)
+    from events import context as request_context  # stdlib only: safe while logging is configured
+
+    current = request_context._current.get()
+    if current is not None:
+        event_dict.setdefault("correlation_id", current.correlation_id)
+        event_dict.setdefault("request_id", current.request_id)
+    for field in _LOG_FIELDS:
+        event_dict.setdefault(field, None)
+    return event_dict
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -374,8 +399,10 @@ LOGGING = {
             "processor": structlog.processors.JSONRenderer() if PRODUCTION else structlog.dev.ConsoleRenderer(colors=False),
             "foreign_pre_chain": [
                 structlog.contextvars.merge_contextvars,
+                structlog.stdlib.ExtraAdder(allow=_LOG_FIELDS),
                 structlog.processors.TimeStamper(fmt="iso"),
                 structlog.stdlib.add_log_level,
+                _log_context,
             ],
         },
     },
