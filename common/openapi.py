@@ -98,10 +98,11 @@ ERRORS = {
     "403": ("Authenticated, but not allowed to do this.", "permission_denied", {}),
     "404": ("Not found, or not visible to the caller.", "not_found", {}),
     "409": ("Conflicts with the current state (e.g. a full section, an overlapping block).", "conflict", {}),
+    "413": ("The request body is larger than the server accepts.", "request_too_large", {"max_bytes": 2621440}),
     "422": ("Well-formed, but refused by a business rule.", "business_rule_violation", {}),
     "429": ("Too many requests; see Retry-After.", "rate_limited", {}),
 }
-WRITE_ONLY = {"409", "422"}
+WRITE_ONLY = {"409", "413", "422"}
 
 
 def add_error_responses(result, generator, request, public):
@@ -123,4 +124,8 @@ def add_error_responses(result, generator, request, public):
                         "example": {"error": {"code": code, "message": description, "details": details}},
                     }},
                 })
+            # An error a view declares by description only (OpenApiResponse(description=...)) has the body too.
+            for status, response in responses.items():
+                if status[:1] in {"4", "5"} and not response.get("content"):
+                    response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     return result

@@ -28,6 +28,7 @@ from django.core.wsgi import get_wsgi_application
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.errors import InvalidSchema
 from schemathesis.core.failures import Failure, FailureGroup
@@ -41,6 +42,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Examples per operation: generated input, then input with real ids in the path.
 GENERATED_EXAMPLES = 10
 REAL_ID_EXAMPLES = 6
+NEGATIVE_EXAMPLES = 4  # input that breaks the documented schema: a 4xx, never a 500
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 METHOD_ORDER = {"get": 0, "post": 1, "put": 1, "patch": 1, "delete": 2}
 # Would end the fuzzing caller's own session (they are tested in tests/auth).
@@ -155,7 +157,8 @@ def _fuzz(schema, headers_for, tally: Tally) -> None:
             continue
         tally.operations += 1
         headers = headers_for()
-        strategies = [(operation.as_strategy(), GENERATED_EXAMPLES)]
+        strategies = [(operation.as_strategy(), GENERATED_EXAMPLES),
+                      (operation.as_strategy(generation_mode=GenerationMode.NEGATIVE), NEGATIVE_EXAMPLES)]
         real = _real_path_parameters(operation)
         if real:
             strategies.append((st.sampled_from(real).flatmap(
