@@ -258,7 +258,7 @@ class PlanListView(APIView):
             return [requires("grades.record")()]
         return super().get_permissions()
 
-    @extend_schema(tags=TAGS, summary="Evaluation plans",
+    @extend_schema(tags=TAGS, summary="Evaluation plans", operation_id="grades_evaluation_plans_list",
                    parameters=[OpenApiParameter("courseId", int), OpenApiParameter("periodId", int),
                                OpenApiParameter("sectionId", int, description="The section's plans and the "
                                                 "course-wide ones"),
