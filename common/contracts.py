@@ -72,6 +72,14 @@ def idempotent(method: Callable) -> Callable:
     return method
 
 
+def system_lookup(method: Callable) -> Callable:
+    """Mark a contract method that answers about any school without a scope argument (what auth's rules
+    need: a teacher's sections, a section's school). Over RPC only a network-wide caller may use it: a
+    service that declares one school's scope gets a 404, as for anything outside that school."""
+    method.__contract_system_lookup__ = True
+    return method
+
+
 class RemoteUnavailable(ConnectionError):
     """The remote context did not answer usefully (timeout, refused connection, 5xx, bad credentials)."""
 
@@ -84,6 +92,7 @@ class MethodSpec:
     name: str
     idempotent: bool
     takes_scope: bool
+    system_lookup: bool
     args_model: type[pydantic.BaseModel]
     result_adapter: pydantic.TypeAdapter
     result_annotation: Any
@@ -115,6 +124,7 @@ def methods_of(interface: type[Contract]) -> dict[str, MethodSpec]:
         result = hints.get("return", type(None))
         specs[name] = MethodSpec(
             name=name, idempotent=bool(getattr(fn, "__contract_idempotent__", False)), takes_scope=takes_scope,
+            system_lookup=bool(getattr(fn, "__contract_system_lookup__", False)),
             args_model=args_model, result_adapter=pydantic.TypeAdapter(result), result_annotation=result,
             doc=inspect.getdoc(fn) or name.replace("_", " "),
         )
@@ -398,6 +408,8 @@ def _add_rpc_operation(router, interface: type[Contract], spec: MethodSpec, scop
     def endpoint(request, args):
         kwargs = {name: getattr(args, name) for name in type(args).model_fields}  # typed values (DTOs, dates)
         scope = scope_of_request(request)
+        if spec.system_lookup and not scope.is_network:
+            raise errors.NotFound("Not found.", code="not_found")
         if spec.takes_scope:
             kwargs["scope"] = scope
         elif not scope.is_network and kwargs.get("institution_id") is not None:

@@ -81,9 +81,6 @@ class LocalAcademic(AcademicContract):
 
     # --- auth's lookups (system: no scope) ---------------------------------------------------
 
-    def section_ids_of_student(self, *, student_id: int) -> list[int]:
-        return selectors.active_section_ids_of_student(student_id)
-
     def active_section_ids_of_student(self, *, student_id: int) -> frozenset[int]:
         return frozenset(selectors.active_section_ids_of_student(student_id))
 

@@ -13,15 +13,16 @@ changes nothing), so a remote call is retried on a transport failure.
 Tenancy: every method that returns or changes school-owned rows takes the caller's `scope`
 (keyword-only, required): views pass the request's scope, saga steps, handlers and commands pass
 `common.tenancy.SYSTEM`. Out of scope is exactly like unknown (None, {}, [] or NotFound). The lookups
-auth's rules need (`active_section_ids_of_student`, `section_institution_id`, `institution_section_ids`,
-and `section_ids_of_student`) are system lookups without a scope: auth applies the caller's scope on top."""
+auth's rules need (`active_section_ids_of_student`, `section_institution_id`, `institution_section_ids`)
+are system lookups without a scope (`@system_lookup`: over RPC only a network-wide caller may use them);
+auth applies the caller's scope on top."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from common.contracts import Contract, expose, idempotent
+from common.contracts import Contract, expose, idempotent, system_lookup
 from common.tenancy import Scope
 
 
@@ -130,23 +131,20 @@ class AcademicContract(Contract):
     # --- what auth's object-scope rules need to know (system lookups: no scope) ---------------
 
     @idempotent
-    def section_ids_of_student(self, *, student_id: int) -> list[int]:
-        """Sections of the student's ACTIVE enrollments, as a list (the same answer as
-        `active_section_ids_of_student`)."""
-        raise NotImplementedError
-
-    @idempotent
+    @system_lookup
     def active_section_ids_of_student(self, *, student_id: int) -> frozenset[int]:
         """Sections of the student's ACTIVE enrollments (auth: a student's or their guardian's sections,
         a teacher of one of them may read the student)."""
         raise NotImplementedError
 
     @idempotent
+    @system_lookup
     def section_institution_id(self, *, section_id: int) -> int | None:
         """The school a section belongs to, or None for an unknown section (auth: staff act within their school)."""
         raise NotImplementedError
 
     @idempotent
+    @system_lookup
     def institution_section_ids(self, *, institution_id: int) -> frozenset[int]:
         """Every section of the school, all years (auth: the sections staff of that school may act on)."""
         raise NotImplementedError

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
-from common.contracts import Contract, expose, idempotent
+from common.contracts import Contract, expose, idempotent, system_lookup
 from common.tenancy import Scope
 
 
@@ -90,11 +90,13 @@ class AssignmentsContract(Contract):
 
     # --- what auth's object-scope rules need to know (system lookups: no scope) ---------------
     @idempotent
+    @system_lookup
     def teacher_section_ids(self, *, teacher_id: int) -> frozenset[int]:
         """Sections where the user holds an active assignment (auth: a teacher's own sections)."""
         raise NotImplementedError
 
     @idempotent
+    @system_lookup
     def teacher_section_course_pairs(self, *, teacher_id: int) -> frozenset[tuple[int, int]]:
         """(section, course) pairs of the user's active assignments (auth: what a teacher may grade)."""
         raise NotImplementedError

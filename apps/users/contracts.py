@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from common.contracts import Contract, expose, idempotent
+from common.contracts import Contract, expose, idempotent, system_lookup
 from common.tenancy import Scope
 
 
@@ -124,18 +124,21 @@ class UsersContract(Contract):
         raise NotImplementedError
 
     @idempotent
+    @system_lookup
     def guardian_student_ids(self, *, guardian_id: int) -> frozenset[int]:
         """The students a guardian is responsible for (their active children). A system lookup: auth's
         rules apply the caller's scope on top."""
         raise NotImplementedError
 
     @idempotent
+    @system_lookup
     def check_credentials(self, *, username: str, password: str) -> int | None:
         """The id of the active user these credentials belong to, else None (unknown, wrong password,
         inactive). A read: failed attempts are not counted here."""
         raise NotImplementedError
 
     @idempotent
+    @system_lookup
     def user_security_summary(self, *, user_id: int) -> UserSecurityDTO | None:
         """What auth's rules read about a person (type, school, active, superuser), or None if unknown.
         A system lookup."""

@@ -87,7 +87,6 @@ CASES = [
     ("active_enrollment", lambda w: {"scope": _a(w), "student_id": w[B].student}),  # foreign: None
     ("get_enrollment", lambda w: {"scope": _a(w), "enrollment_id": w[A].pending}),
     ("get_enrollment", lambda w: {"scope": _a(w), "enrollment_id": w[B].pending}),  # foreign: None
-    ("section_ids_of_student", lambda w: {"student_id": w[A].student}),
     ("active_section_ids_of_student", lambda w: {"student_id": w[B].student}),
     ("section_institution_id", lambda w: {"section_id": w[A].s5b}),
     ("section_institution_id", lambda w: {"section_id": 987654321}),  # unknown: None
@@ -184,17 +183,15 @@ def test_remote_steps_land_answers_are_typed_and_errors_keep_class_and_code(live
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_school_bound_service_names_only_its_own_school_in_a_lookup(live_server, settings):
-    """institution_section_ids takes no scope: a caller bound to school A asking about B is refused like an
-    unknown school (the RPC layer checks the institution it names)."""
+def test_auths_lookups_answer_only_network_wide_callers(live_server, settings):
+    """institution_section_ids takes no scope (a @system_lookup for auth's rules): over RPC a service bound to
+    one school may not use it at all, about any school; a network-wide caller gets the answer."""
     a, b = _school(), _school()
     _go_remote(settings, live_server)
     client = contracts.resolve(AcademicContract)
+    spec = contracts.methods_of(AcademicContract)["institution_section_ids"]
 
-    own = client.call(contracts.methods_of(AcademicContract)["institution_section_ids"],
-                      {"scope": Scope.school(a.institution_id), "institution_id": a.institution_id})
-    with pytest.raises(NotFound):
-        client.call(contracts.methods_of(AcademicContract)["institution_section_ids"],
-                    {"scope": Scope.school(a.institution_id), "institution_id": b.institution_id})
-
-    assert own == frozenset({a.s5a, a.s5b, a.full})
+    for institution_id in (a.institution_id, b.institution_id):
+        with pytest.raises(NotFound):
+            client.call(spec, {"scope": Scope.school(a.institution_id), "institution_id": institution_id})
+    assert client.call(spec, {"institution_id": a.institution_id}) == frozenset({a.s5a, a.s5b, a.full})

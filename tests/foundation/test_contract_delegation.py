@@ -166,3 +166,18 @@ def test_a_service_bound_to_one_school_gets_nothing_of_another_through_rpc(clien
     del headers["HTTP_X_PRS1_SCOPE"]
     assert {i["name"] for i in rpc("list_institutions").json()["result"]} >= {"School A", "School B"}
     assert {i.name for i in institution.list_institutions()} >= {"School A", "School B"}
+
+
+@pytest.mark.django_db
+def test_a_system_lookup_answers_only_network_wide_callers_over_rpc(client, settings):
+    """Auth's lookups (a teacher's sections, a person's security summary) have no scope argument: a
+    service that declares one school's scope may not use them to learn about another school."""
+    headers = {"HTTP_X_SERVICE_TOKEN": settings.SERVICE_TOKEN}
+    for path, body in (("assignments/teacher_section_ids", {"teacher_id": 1}),
+                       ("users/user_security_summary", {"user_id": 1}),
+                       ("academic/section_institution_id", {"section_id": 1})):
+        bound = client.post(f"/api/v1/rpc/{path}", body, content_type="application/json",
+                            HTTP_X_PRS1_SCOPE="school:7", **headers)
+        network = client.post(f"/api/v1/rpc/{path}", body, content_type="application/json", **headers)
+        assert bound.status_code == 404, path
+        assert network.status_code == 200, (path, network.content)

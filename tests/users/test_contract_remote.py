@@ -145,11 +145,14 @@ def test_a_service_bound_to_one_school_gets_no_security_summary_of_another(live_
     w = _world()
     headers = {contracts.SERVICE_TOKEN_HEADER: settings.SERVICE_TOKEN, contracts.SCOPE_HEADER: f"school:{w['A']}"}
 
-    def post(method: str, body: dict):
+    def post(method: str, body: dict, expect: int = 200):
         response = httpx.post(f"{live_server.url}/api/v1/rpc/users/{method}", json=body, headers=headers)
-        assert response.status_code == 200, response.text
-        return response.json()["result"]
+        assert response.status_code == expect, response.text
+        return response.json().get("result")
 
-    assert post("user_security_summary", {"user_id": w["a_teacher"]})["institution_id"] == w["A"]
-    assert post("user_security_summary", {"user_id": w["b_student"]}) is None  # like an unknown person
-    assert post("get_user", {"user_id": w["b_student"]}) is None
+    # user_security_summary is one of auth's @system_lookup methods: network-wide callers only
+    post("user_security_summary", {"user_id": w["a_teacher"]}, expect=404)
+    post("user_security_summary", {"user_id": w["b_student"]}, expect=404)
+    assert post("get_user", {"user_id": w["b_student"]}) is None  # scoped: like an unknown person
+    del headers[contracts.SCOPE_HEADER]
+    assert post("user_security_summary", {"user_id": w["b_student"]})["institution_id"] != w["A"]
