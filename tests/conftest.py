@@ -57,3 +57,25 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def fake_contract(monkeypatch):
+    """fake_contract(Interface, "method", fn): the local implementation of a contract method answers with
+    `fn` (called with the method's keyword arguments) for this test; undone afterwards.
+
+        fake_contract(AssignmentsContract, "teacher_section_ids", lambda *, teacher_id: frozenset({1}))
+
+    Patches the local implementation class (`Interface.implementation`), so every caller, through the
+    module functions or `delegate(...)`, gets the fake, exactly as it would get the real answer."""
+    from django.utils.module_loading import import_string
+
+    from common import contracts
+
+    def fake(interface, method: str, fn) -> None:
+        if method not in contracts.methods_of(interface):
+            raise AttributeError(f"{interface.__name__} has no contract method {method!r}")
+        monkeypatch.setattr(import_string(interface.implementation), method, staticmethod(fn))
+        contracts.reset()
+
+    return fake

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.academic import services
 from apps.academic.models import AcademicYear, Course, CurriculumEntry, Enrollment, GradeLevel, Section
-from apps.auth.contracts import user_summary
+from apps.users import contracts as users
 from common.admin import TenantAdmin, TenantTabularInline
 from common.errors import DomainError
 from common.tenancy import request_scope
@@ -99,6 +99,11 @@ class RosterInline(TenantTabularInline):
         return False
 
 
+def _user_school(user_id: int) -> int | None:
+    summary = users.user_security_summary(user_id=user_id)
+    return summary.institution_id if summary else None
+
+
 @admin.register(Section)
 class SectionAdmin(TenantAdmin):
     list_display = ["code", "name", "grade_level", "academic_year", "capacity", "enrolled", "tutor_id", "campus_id",
@@ -108,7 +113,7 @@ class SectionAdmin(TenantAdmin):
     list_select_related = ["grade_level", "academic_year"]
     readonly_fields = ["code", "institution_id", "created_at"]
     inlines = [RosterInline]
-    tenant_references = {"tutor_id": lambda user_id: (user_summary(user_id) or {}).get("institution_id")}
+    tenant_references = {"tutor_id": _user_school}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

@@ -13,14 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.assignments import selectors, services
 from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssignment, TeacherWorkload, WorkloadLimit
-from apps.auth.contracts import user_summary
+from apps.users import contracts as users
 from common.admin import OperatorAdmin, TenantAdmin, TenantTabularInline
 from common.errors import DomainError
 from common.tenancy import SYSTEM, Scope, request_scope
 
 
 def _user_school(user_id: int) -> int | None:
-    return (user_summary(user_id) or {}).get("institution_id")
+    summary = users.user_security_summary(user_id=user_id)
+    return summary.institution_id if summary else None
 
 
 def _section_school(section_id: int) -> int | None:

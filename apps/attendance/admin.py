@@ -13,7 +13,7 @@ from apps.attendance.models import (
     PatternAlert,
     StudentAttendanceProfile,
 )
-from apps.auth.contracts import user_summary
+from apps.users import contracts as users
 from common.admin import OperatorAdmin, TenantAdmin
 from common.errors import DomainError
 from common.tenancy import SYSTEM, request_scope
@@ -27,7 +27,8 @@ def _section_school(section_id: int) -> int | None:
 
 
 def _user_school(user_id: int) -> int | None:
-    return (user_summary(user_id) or {}).get("institution_id")
+    summary = users.user_security_summary(user_id=user_id)
+    return summary.institution_id if summary else None
 
 
 @admin.register(AttendanceRecord)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from apps.academic import contracts as academic
 from apps.attendance import patterns
 from apps.attendance.models import AttendanceRecord, Justification, PatternAlert
-from apps.auth.contracts import user_summary
 from apps.institution import contracts as institution
 from apps.users import contracts as users
 from common.errors import NotFound
@@ -55,8 +54,8 @@ def period_in_scope(*, scope: Scope, period_id: int):
 
 def student_in_scope(*, scope: Scope, student_id: int) -> None:
     """A student of a school the scope reaches; another school's (or an unknown) student is a 404."""
-    summary = user_summary(student_id)
-    if summary is None or not scope.allows(summary.get("institution_id")):
+    summary = users.user_security_summary(user_id=student_id)
+    if summary is None or not scope.allows(summary.institution_id):
         raise NotFound(_("Student not found."), code="student_not_found")
 
 

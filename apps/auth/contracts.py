@@ -1,11 +1,15 @@
 """Auth's public face: roles → permissions and object scope, the one place these rules live.
 
-Every context's API asks here whether the caller may act. Auth sits at the bottom of the
-context graph and imports no other context: the data the rules need (a guardian's children,
-a teacher's sections, a student's sections, credential checks) is *provided* to it by the
-owning contexts at start-up (`register_provider` in their AppConfig.on_ready). That keeps the
-graph acyclic (users needs auth's rules for its own API, and auth needs users' data) and is
-the seam an RPC adapter replaces when a context is split out.
+Every context's API asks here whether the caller may act. The data the rules need (a guardian's
+children, a teacher's sections, a student's sections, a section's school, a person's type and school)
+comes from the users, academic and assignments contracts, called like any other contract
+(`users.user_security_summary(user_id=…)`): in-process in the monolith, over their RPC endpoints when
+those contexts are served by another process (common.contracts). Those lookups are system lookups
+without a scope: the rules here apply the caller's scope on top.
+
+Auth calls those interfaces and they call auth's rules for their own APIs: a cycle between contexts
+only through interfaces, which import no implementation (import-linter: "Contract interfaces import
+no implementation"), so neither side's internals reach the other.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import APIKeyHeader, HttpBearer
 from rest_framework.permissions import BasePermission
 
+from apps.academic import contracts as academic
+from apps.assignments import contracts as assignments
+from apps.users import contracts as users
 from common.errors import ValidationFailed
 from common.tenancy import Scope
 
@@ -102,66 +109,20 @@ def has_permission(principal: Principal | None, permission: str) -> bool:
     return principal is not None and permission in principal.permissions
 
 
-# --- providers: data the rules need, registered by the owning contexts -------------------
-
-PROVIDERS = (
-    "guardian_student_ids",          # (guardian_user_id) -> ids of the guardian's students        [users]
-    "teacher_section_ids",           # (teacher_user_id) -> ids of sections the teacher teaches     [assignments]
-    "teacher_section_course_pairs",  # (teacher_user_id) -> {(section_id, course_id)} taught        [assignments]
-    "student_section_ids",           # (student_user_id) -> ids of the student's current sections   [academic]
-    "section_institution_id",        # (section_id) -> the section's institution id, or None          [academic]
-    "institution_section_ids",       # (institution_id) -> ids of the school's sections               [academic]
-    "credentials",                   # (username, password) -> user id or None                      [users]
-    "user_summary",                  # (user_id) -> dict(id, user_type, institution_id, is_active, is_superuser) | None [users]
-                                     #   optional keys shown in the login profile: code, first_name, last_name, email
-)
-_providers: dict[str, Callable] = {}
+# --- who a user is: the users contract's security summary --------------------------------------
 
 
-class ProviderMissing(RuntimeError):
-    pass
-
-
-def register_provider(name: str, fn: Callable) -> None:
-    if name not in PROVIDERS:
-        raise ValueError(f"unknown scope provider '{name}'")
-    _providers[name] = fn
-
-
-def _provide(name: str, *args) -> object:
-    try:
-        fn = _providers[name]
-    except KeyError:
-        raise ProviderMissing(f"no context registered the '{name}' provider") from None
-    return fn(*args)
-
-
-def _ids(name: str, *args) -> frozenset:
-    return frozenset(_provide(name, *args) or ())
-
-
-def check_credentials(username: str, password: str) -> int | None:
-    """The users context's credential check (the seed's validate-credentials): a user id or None."""
-    user_id = _provide("credentials", username, password)
-    return None if user_id is None else int(user_id)
-
-
-def user_summary(user_id: int) -> dict | None:
-    """The users context's summary of a user (see PROVIDERS), or None if unknown."""
-    return _provide("user_summary", user_id) or None
-
-
-def principal_from_summary(summary: dict) -> Principal:
-    """The Principal described by a `user_summary` dict (whether or not the user is active)."""
-    return Principal(user_id=int(summary["id"]), user_type=summary["user_type"],
-                     institution_id=summary.get("institution_id"), is_superuser=bool(summary.get("is_superuser")))
+def principal_from_summary(summary: users.UserSecurityDTO) -> Principal:
+    """The Principal described by the users contract's `UserSecurityDTO` (whether or not the user is active)."""
+    return Principal(user_id=summary.id, user_type=summary.user_type, institution_id=summary.institution_id,
+                     is_superuser=summary.is_superuser)
 
 
 def principal_for_user_id(user_id: int) -> Principal | None:
     """The Principal of a user known only by id (integration calls, tokens), through the users
-    context's `user_summary` provider. None for an unknown or deactivated user."""
-    summary = user_summary(user_id)
-    if not summary or not summary.get("is_active", False):
+    contract's `user_security_summary`. None for an unknown or deactivated user."""
+    summary = users.user_security_summary(user_id=user_id)
+    if summary is None or not summary.is_active:
         return None
     return principal_from_summary(summary)
 
@@ -185,9 +146,28 @@ def _same_institution(principal: Principal, institution_of: Callable[[], int | N
     return institution_id is None or principal.institution_id == institution_id
 
 
+# The lookups, through the owning contexts' contracts (system lookups: the rules apply the scope).
+
+
 def _student_institution(student_id: int) -> int | None:
-    summary = _provide("user_summary", student_id)
-    return summary.get("institution_id") if summary else None
+    summary = users.user_security_summary(user_id=student_id)
+    return summary.institution_id if summary else None
+
+
+def _section_institution(section_id: int) -> int | None:
+    return academic.section_institution_id(section_id=section_id)
+
+
+def _guardian_students(guardian_id: int) -> frozenset[int]:
+    return frozenset(users.guardian_student_ids(guardian_id=guardian_id))
+
+
+def _teacher_sections(teacher_id: int) -> frozenset[int]:
+    return frozenset(assignments.teacher_section_ids(teacher_id=teacher_id))
+
+
+def _student_sections(student_id: int) -> frozenset[int]:
+    return frozenset(academic.active_section_ids_of_student(student_id=student_id))
 
 
 def can_read_student(principal: Principal | None, student_id: int) -> bool:
@@ -200,9 +180,9 @@ def can_read_student(principal: Principal | None, student_id: int) -> bool:
     if principal.user_type == "STUDENT":
         return principal.user_id == student_id
     if principal.user_type == "PARENT":
-        return student_id in _ids("guardian_student_ids", principal.user_id)
+        return student_id in _guardian_students(principal.user_id)
     if principal.user_type == "TEACHER":
-        return bool(_ids("teacher_section_ids", principal.user_id) & _ids("student_section_ids", student_id))
+        return bool(_teacher_sections(principal.user_id) & _student_sections(student_id))
     return False
 
 
@@ -212,13 +192,14 @@ def can_act_on_section(principal: Principal | None, section_id: int, course_id: 
     if principal is None:
         return False
     if principal.is_superuser or principal.user_type in ACADEMIC_STAFF_ROLES:
-        return _same_institution(principal, lambda: _provide("section_institution_id", section_id))
+        return _same_institution(principal, lambda: _section_institution(section_id))
     if principal.user_type == "AUXILIARY":  # auxiliaries take daily attendance, never grades
-        return course_id is None and _same_institution(principal, lambda: _provide("section_institution_id", section_id))
+        return course_id is None and _same_institution(principal, lambda: _section_institution(section_id))
     if principal.user_type == "TEACHER":
         if course_id is None:
-            return section_id in _ids("teacher_section_ids", principal.user_id)
-        return (section_id, course_id) in _ids("teacher_section_course_pairs", principal.user_id)
+            return section_id in _teacher_sections(principal.user_id)
+        return (section_id, course_id) in frozenset(
+            assignments.teacher_section_course_pairs(teacher_id=principal.user_id))
     return False
 
 
@@ -229,9 +210,9 @@ def can_read_section(principal: Principal | None, section_id: int) -> bool:
     if principal is None:
         return False
     if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
-        return _same_institution(principal, lambda: _provide("section_institution_id", section_id))
+        return _same_institution(principal, lambda: _section_institution(section_id))
     if principal.user_type == "TEACHER":
-        return section_id in _ids("teacher_section_ids", principal.user_id)
+        return section_id in _teacher_sections(principal.user_id)
     return False
 
 
@@ -246,7 +227,7 @@ def visible_student_ids(principal: Principal | None) -> frozenset[int] | None:
     if principal.user_type == "STUDENT":
         return frozenset({principal.user_id})
     if principal.user_type == "PARENT":
-        return _ids("guardian_student_ids", principal.user_id)
+        return _guardian_students(principal.user_id)
     return frozenset()
 
 
@@ -258,15 +239,15 @@ def visible_section_ids(principal: Principal | None) -> frozenset[int] | None:
     if principal.is_staff_role or principal.user_type == "PSYCHOLOGIST":
         if principal.is_superuser or principal.institution_id is None:
             return None
-        return _ids("institution_section_ids", principal.institution_id)
+        return frozenset(academic.institution_section_ids(institution_id=principal.institution_id))
     if principal.user_type == "TEACHER":
-        return _ids("teacher_section_ids", principal.user_id)
+        return _teacher_sections(principal.user_id)
     if principal.user_type == "STUDENT":
-        return _ids("student_section_ids", principal.user_id)
+        return _student_sections(principal.user_id)
     if principal.user_type == "PARENT":
         sections: set[int] = set()
-        for student_id in _ids("guardian_student_ids", principal.user_id):
-            sections |= _ids("student_section_ids", student_id)
+        for student_id in _guardian_students(principal.user_id):
+            sections |= _student_sections(student_id)
         return frozenset(sections)
     return frozenset()
 
@@ -334,6 +315,8 @@ def request_scope(request) -> Scope:
 
 
 # --- DRF glue: the permission class every context's views use -------------------------------
+# With the ninja authentications below, the one web-framework import an interface keeps: the named
+# exception of import-linter's "Contract interfaces import no web framework" (pyproject.toml).
 
 
 def requires(*permissions: str, any_of: Iterable[str] = ()) -> type[BasePermission]:

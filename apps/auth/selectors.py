@@ -12,17 +12,17 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from apps.academic import contracts as academic
 from apps.auth.contracts import (
     ALL_PERMISSIONS,
-    ProviderMissing,
-    _provide,
     can_act_on_section,
     can_read_student,
     has_permission,
     principal_from_summary,
-    user_summary,
 )
 from apps.auth.tokens import access_token_revoked, roles_of
+from apps.users import contracts as users
+from apps.users.contracts import UserSecurityDTO
 from common.errors import NotFound, ValidationFailed
 from common.tenancy import Scope
 
@@ -83,12 +83,12 @@ def validate_token(*, token: str) -> TokenValidation:
         user_id = int(payload[api_settings.USER_ID_CLAIM])
     except (TypeError, ValueError):
         return TokenValidation(valid=False, expires_at=expires_at, reason="invalid_subject")
-    summary = user_summary(user_id)
+    summary = users.user_security_summary(user_id=user_id)
     if summary is None:
         return TokenValidation(valid=False, user_id=user_id, expires_at=expires_at, reason="user_not_found")
-    if not summary.get("is_active", False):
+    if not summary.is_active:
         return TokenValidation(valid=False, user_id=user_id, expires_at=expires_at, reason="user_inactive")
-    return TokenValidation(valid=True, user_id=user_id, user_type=summary["user_type"], expires_at=expires_at)
+    return TokenValidation(valid=True, user_id=user_id, user_type=summary.user_type, expires_at=expires_at)
 
 
 @dataclass(frozen=True)
@@ -104,22 +104,22 @@ def _user_not_found() -> NotFound:
     return NotFound(_("User not found."), code="user_not_found")
 
 
-def _reaches(scope: Scope, summary: dict | None, caller_id: int | None) -> bool:
+def _reaches(scope: Scope, summary: UserSecurityDTO | None, caller_id: int | None) -> bool:
     """Does the scope reach this user? Their school must be the scope's (a person of no school: network-wide
     only); the asking person themself (`caller_id`) is always reached: oneself is no other school's row."""
     if summary is None:
         return False
-    return scope.allows(summary.get("institution_id")) or (caller_id is not None and int(summary["id"]) == caller_id)
+    return scope.allows(summary.institution_id) or (caller_id is not None and summary.id == caller_id)
 
 
 def user_permissions(*, scope: Scope, user_id: int, caller_id: int | None = None) -> UserPermissions:
     """A user's roles and permissions (none while deactivated). NotFound for an unknown user or one of a
     school the scope does not reach."""
-    summary = user_summary(user_id)
+    summary = users.user_security_summary(user_id=user_id)
     if not _reaches(scope, summary, caller_id):
         raise _user_not_found()
     principal = principal_from_summary(summary)
-    active = bool(summary.get("is_active", False))
+    active = summary.is_active
     return UserPermissions(user_id=user_id, user_type=principal.user_type, is_active=active,
                            roles=roles_of(principal), permissions=sorted(principal.permissions) if active else [])
 
@@ -128,7 +128,7 @@ def user_permissions(*, scope: Scope, user_id: int, caller_id: int | None = None
 class PermissionCheck:
     allowed: bool
     reason: str  # granted | user_not_found | user_inactive | missing_permission | student_out_of_scope |
-    #              section_out_of_scope | scope_unavailable
+    #              section_out_of_scope | scope_unavailable (a lookup's context did not answer: fail closed)
 
 
 def _require_objects_in_scope(scope: Scope, *, student_id: int | None, section_id: int | None) -> None:
@@ -137,15 +137,11 @@ def _require_objects_in_scope(scope: Scope, *, student_id: int | None, section_i
     if scope.is_network:
         return
     if student_id is not None:
-        student = user_summary(student_id)
-        scope.require(student.get("institution_id") if student else None, code="student_not_found",
+        student = users.user_security_summary(user_id=student_id)
+        scope.require(student.institution_id if student else None, code="student_not_found",
                       message=_("Student not found."))
     if section_id is not None:
-        try:
-            school = _provide("section_institution_id", section_id)
-        except ProviderMissing:
-            logger.exception("auth.check_permission section_institution_id provider missing (fail closed)")
-            school = None
+        school = academic.section_institution_id(section_id=section_id)
         scope.require(school, code="section_not_found", message=_("Section not found."))
 
 
@@ -163,13 +159,13 @@ def check_permission(*, scope: Scope, user_id: int, permission: str, student_id:
     if fields:
         raise ValidationFailed(fields=fields)
 
-    summary = user_summary(user_id)
+    summary = users.user_security_summary(user_id=user_id)
     if not scope.is_network and not _reaches(scope, summary, caller_id):
         raise _user_not_found()
     _require_objects_in_scope(scope, student_id=student_id, section_id=section_id)
     if summary is None:
         return PermissionCheck(False, "user_not_found")
-    if not summary.get("is_active", False):
+    if not summary.is_active:
         return PermissionCheck(False, "user_inactive")
     principal = principal_from_summary(summary)
     if not has_permission(principal, permission):
@@ -179,7 +175,7 @@ def check_permission(*, scope: Scope, user_id: int, permission: str, student_id:
             return PermissionCheck(False, "student_out_of_scope")
         if section_id is not None and not can_act_on_section(principal, section_id, course_id):
             return PermissionCheck(False, "section_out_of_scope")
-    except ProviderMissing:
-        logger.exception("auth.check_permission scope provider missing (fail closed) user_id=%s", user_id)
+    except ConnectionError:  # common.contracts.RemoteUnavailable / BreakerOpen: the owning context is away
+        logger.exception("auth.check_permission scope lookup unavailable (fail closed) user_id=%s", user_id)
         return PermissionCheck(False, "scope_unavailable")
     return PermissionCheck(True, "granted")

@@ -1,7 +1,7 @@
 """Auth use cases: log in, rotate a refresh token, log out.
 
-The seed's login flow: auth asks the users context to check the credentials (the "credentials"
-provider, users' contract), then issues the JWTs and the profile with roles and permissions.
+The seed's login flow: auth asks the users context to check the credentials (users' contract,
+`check_credentials`), then issues the JWTs and the profile with roles and permissions.
 """
 
 from __future__ import annotations
@@ -22,15 +22,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from apps.auth import metrics
-from apps.auth.contracts import (
-    Principal,
-    check_credentials,
-    principal_for_user_id,
-    principal_from_summary,
-    user_summary,
-)
+from apps.auth.contracts import Principal, principal_for_user_id, principal_from_summary
 from apps.auth.errors import AuthenticationFailed
 from apps.auth.tokens import TokenPair, deny_access_token, deny_user_access_tokens, issue_pair, roles_of
+from apps.users import contracts as users
+from apps.users.contracts import UserSecurityDTO
 from common.errors import PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -58,15 +54,15 @@ class LoginResult:
     user: Profile
 
 
-def profile_of(principal: Principal, summary: dict) -> Profile:
-    first, last = summary.get("first_name") or "", summary.get("last_name") or ""
+def profile_of(principal: Principal, summary: UserSecurityDTO) -> Profile:
+    first, last = summary.first_name or "", summary.last_name or ""
     return Profile(
         id=principal.user_id,
-        code=summary.get("code"),
+        code=summary.code,
         first_name=first,
         last_name=last,
-        full_name=summary.get("full_name") or f"{first} {last}".strip(),
-        email=summary.get("email") or "",
+        full_name=f"{first} {last}".strip(),
+        email=summary.email or "",
         user_type=principal.user_type,
         institution_id=principal.institution_id,
         roles=roles_of(principal),
@@ -74,9 +70,9 @@ def profile_of(principal: Principal, summary: dict) -> Profile:
     )
 
 
-def _principal_and_summary(user_id: int) -> tuple[Principal, dict] | None:
-    summary = user_summary(user_id)
-    if not summary or not summary.get("is_active", False):
+def _principal_and_summary(user_id: int) -> tuple[Principal, UserSecurityDTO] | None:
+    summary = users.user_security_summary(user_id=user_id)
+    if summary is None or not summary.is_active:
         return None
     return principal_from_summary(summary), summary
 
@@ -84,7 +80,7 @@ def _principal_and_summary(user_id: int) -> tuple[Principal, dict] | None:
 def login(*, username: str, password: str, client_ip: str | None = None) -> LoginResult:
     """Check the credentials through the users context and issue a token pair.
     An unknown user, a wrong password and a deactivated account get the same answer."""
-    user_id = check_credentials(username, password)
+    user_id = users.check_credentials(username=username, password=password)
     found = _principal_and_summary(user_id) if user_id is not None else None
     if found is None:
         metrics.LOGIN_FAILURES.labels(reason="invalid_credentials").inc()

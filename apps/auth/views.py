@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.auth import metrics, services
-from apps.auth.contracts import principal_of, user_summary
+from apps.auth.contracts import principal_of
 from apps.auth.serializers import (
     ErrorSerializer,
     LoginResponseSerializer,
@@ -23,6 +23,7 @@ from apps.auth.serializers import (
     TokenPairSerializer,
 )
 from apps.auth.throttling import login_throttles
+from apps.users import contracts as users
 from common.api import error_body
 from common.errors import NotFound
 
@@ -172,7 +173,7 @@ class MeView(APIView):
     )
     def get(self, request):
         principal = principal_of(request.user)
-        summary = user_summary(principal.user_id)
+        summary = users.user_security_summary(user_id=principal.user_id)
         if summary is None:
             raise NotFound(_("User not found."), code="user_not_found")
         return Response(ProfileSerializer(services.profile_of(principal, summary)).data)

@@ -11,9 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.auth.contracts import user_summary
 from apps.enrollment import services
 from apps.enrollment.models import EnrollmentRequest
+from apps.users import contracts as users
 from common.admin import NOT_IN_SCHOOL, TenantAdmin, TenantTabularInline
 from common.errors import DomainError
 from common.tenancy import SYSTEM, request_scope
@@ -28,7 +28,8 @@ def _section_school(section_id: int) -> int | None:
 
 
 def _student_school(student_id: int) -> int | None:
-    return (user_summary(student_id) or {}).get("institution_id")
+    summary = users.user_security_summary(user_id=student_id)
+    return summary.institution_id if summary else None
 
 
 class EnrollmentStepInline(TenantTabularInline):

@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.auth.contracts import user_summary
 from apps.grades.models import (
     CompetencyEvaluation,
     EvaluationComponent,
@@ -17,6 +16,7 @@ from apps.grades.models import (
     PeriodClosure,
     PeriodReopening,
 )
+from apps.users import contracts as users
 from common.admin import TenantAdmin, TenantTabularInline
 from common.tenancy import SYSTEM
 
@@ -43,7 +43,8 @@ def _period_school(period_id: int) -> int | None:
 
 
 def _user_school(user_id: int) -> int | None:
-    return (user_summary(user_id) or {}).get("institution_id")
+    summary = users.user_security_summary(user_id=user_id)
+    return summary.institution_id if summary else None
 
 
 class ReadOnlyAdmin(TenantAdmin):

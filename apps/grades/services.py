@@ -35,6 +35,7 @@ from apps.grades.models import (
 )
 from apps.grades.scales import Scale, ScaleError
 from apps.institution import contracts as institution
+from apps.users import contracts as users
 from common.errors import BusinessRuleViolation, Conflict, NotFound, PermissionDenied, ValidationFailed
 from common.tenancy import SYSTEM, Scope
 from events import publish
@@ -301,8 +302,8 @@ def grade_record_count(*, scope: Scope, enrollment_id: int) -> int:
 def _no_record(scope: Scope, student_id: int):
     """No grade record in the scope: a student of another school (or unknown) is a 404 like an unknown
     id; a student of the caller's school without that course and period is a 422."""
-    summary = auth.user_summary(student_id)
-    if summary is None or not scope.allows(summary.get("institution_id")):
+    summary = users.user_security_summary(user_id=student_id)
+    if summary is None or not scope.allows(summary.institution_id):
         raise NotFound(_("Student not found."), code="student_not_found")
     raise BusinessRuleViolation(_("The student has no grade record for this course and period."),
                                 code="no_grade_record")

@@ -8,11 +8,3 @@ class UsersConfig(ContextAppConfig):
     name = "apps.users"
     label = "users"
     verbose_name = _("Users")
-
-    def on_ready(self) -> None:
-        from apps.auth.contracts import register_provider
-        from apps.users import providers
-
-        register_provider("guardian_student_ids", providers.guardian_student_ids)
-        register_provider("credentials", providers.credentials)
-        register_provider("user_summary", providers.user_summary)

@@ -11,8 +11,9 @@ from common.tenancy import Scope
 
 
 def user_by_id(user_id: int) -> User | None:
-    """Any person, unscoped: for the system lookups auth's providers make (credentials, user_summary) and
-    for services acting on a person a scoped selector already found. Callers' reads use `user_in_scope`."""
+    """Any person, unscoped: for the system lookups auth's rules make through the contract (check_credentials,
+    user_security_summary) and for services acting on a person a scoped selector already found. Callers'
+    reads use `user_in_scope`."""
     return User.objects.filter(pk=user_id).first()
 
 

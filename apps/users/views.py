@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,9 +25,9 @@ from apps.auth.contracts import (
     requires,
 )
 from apps.users import contracts, selectors, services
+from apps.users.contract_impl import security_dto
 from apps.users.models import User, UserType
 from apps.users.permissions import HasServiceToken
-from apps.users.providers import user_summary
 from apps.users.serializers import (
     BulkValidateRequestSerializer,
     ChildSerializer,
@@ -322,4 +324,4 @@ class ValidateCredentialsView(APIView):
         data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.verify_credentials(**data.validated_data)
-        return Response({"valid": user is not None, "user": user_summary(user.pk) if user else None})
+        return Response({"valid": user is not None, "user": asdict(security_dto(user)) if user else None})

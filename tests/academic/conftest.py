@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from apps.academic.models import AcademicYear, GradeLevel, Section
-from apps.auth import contracts as auth_contracts
+from apps.assignments.contracts import AssignmentsContract
+from apps.users.contracts import UsersContract
 from tests.academic.factories import AcademicYearFactory, InstitutionFactory
 from tests.users.factories import StudentFactory, TeacherFactory
 
@@ -31,16 +32,17 @@ def school(db):
 
 
 @pytest.fixture
-def teacher_sections(monkeypatch):
-    """Stand-in for the assignments context's provider: {teacher_id: {section ids}}."""
+def teacher_sections(fake_contract):
+    """Stand-in for the assignments contract's `teacher_section_ids` (auth's rules): {teacher_id: {section ids}}."""
     mapping: dict[int, set[int]] = {}
-    monkeypatch.setitem(auth_contracts._providers, "teacher_section_ids", lambda user_id: mapping.get(user_id, set()))
+    fake_contract(AssignmentsContract, "teacher_section_ids",
+                  lambda *, teacher_id: frozenset(mapping.get(teacher_id, ())))
     return mapping
 
 
 @pytest.fixture
-def guardian_students(monkeypatch):
-    """Stand-in for the users context's provider: {guardian_id: {student ids}}."""
+def guardian_students(fake_contract):
+    """Stand-in for the users contract's `guardian_student_ids` (auth's rules): {guardian_id: {student ids}}."""
     mapping: dict[int, set[int]] = {}
-    monkeypatch.setitem(auth_contracts._providers, "guardian_student_ids", lambda user_id: mapping.get(user_id, set()))
+    fake_contract(UsersContract, "guardian_student_ids", lambda *, guardian_id: frozenset(mapping.get(guardian_id, ())))
     return mapping

@@ -48,8 +48,10 @@ def test_saga_contract_round_trip_and_active_enrollment(school):
     assert contracts.active_enrollment(scope=SYSTEM, student_id=student.pk, academic_year_id=school.year.pk).id == opened.id
     assert contracts.section_student_ids(scope=SYSTEM, section_id=school.s5b.pk) == [student.pk]
     assert contracts.student_section_on(scope=SYSTEM, student_id=student.pk, on=D(2026, 4, 1)) == school.s5b.pk
-    # the auth provider: a student's current sections
-    assert auth_contracts._provide("student_section_ids", student.pk) == [school.s5b.pk]
+    # auth's lookup: a student's current sections
+    assert contracts.active_section_ids_of_student(student_id=student.pk) == frozenset({school.s5b.pk})
+    assert auth_contracts.visible_section_ids(auth_contracts.Principal(
+        user_id=student.pk, user_type="STUDENT", institution_id=school.institution.pk)) == frozenset({school.s5b.pk})
 
 
 @pytest.mark.django_db

@@ -298,14 +298,14 @@ def test_a_school_transfer_within_the_same_school_is_refused(world, client_for):
 
 
 @pytest.mark.django_db
-def test_a_parent_without_a_school_reads_only_their_childs_enrollments(world, client_for, monkeypatch):
+def test_a_parent_without_a_school_reads_only_their_childs_enrollments(world, client_for, fake_contract):
     """Families reach their own rows through their ids (can_read_student), not through a school."""
-    from apps.auth import contracts as auth_contracts
+    from apps.users.contracts import UsersContract
     from tests.users.factories import GuardianFactory
 
     parent = GuardianFactory(institution_id=None)
-    monkeypatch.setitem(auth_contracts._providers, "guardian_student_ids",
-                        lambda user_id: {world.a.student.pk} if user_id == parent.pk else set())
+    fake_contract(UsersContract, "guardian_student_ids",
+                  lambda *, guardian_id: frozenset({world.a.student.pk} if guardian_id == parent.pk else ()))
     client = client_for(parent)
     assert client.get(f"{API}/enrollments/{world.a.enrollment.pk}").status_code == 200
     history = client.get(f"{API}/enrollments/student/{world.a.student.pk}")

@@ -30,10 +30,13 @@ def test_teachers_of_section_and_is_teacher_of_follow_active_assignments():
     assert [a.id for a in contracts.assignments_of_teacher(scope=SYSTEM, teacher_id=active.teacher_id)] == [active.pk]
 
 
-def test_the_auth_scope_providers_come_from_active_assignments():
+def test_auths_rules_read_a_teachers_active_assignments_through_the_contract():
     assignment = factories.AssignmentFactory()
     teacher = Principal(user_id=assignment.teacher_id, user_type="TEACHER", institution_id=1)
 
+    assert contracts.teacher_section_ids(teacher_id=assignment.teacher_id) == frozenset({assignment.section_id})
+    assert contracts.teacher_section_course_pairs(teacher_id=assignment.teacher_id) == frozenset(
+        {(assignment.section_id, assignment.course_id)})
     assert visible_section_ids(teacher) == frozenset({assignment.section_id})
     assert can_act_on_section(teacher, assignment.section_id, course_id=assignment.course_id)
     assert not can_act_on_section(teacher, assignment.section_id, course_id=assignment.course_id + 1)

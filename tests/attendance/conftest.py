@@ -3,7 +3,8 @@
 Attendance talks to academic (sections, rosters) and institution (calendar, periods, alert rules)
 only through their contracts; the fixture below stands in for those contract functions with an
 in-memory school (monkeypatched on the contract modules, so the attendance code under test runs
-unchanged), and for the auth scope providers academic and assignments register. People are real
+unchanged), and for the lookups auth's rules make through the academic and assignments contracts
+(the shared `fake_contract` fixture). People are real
 users (tests/users/factories.py) and the users contract is the real one."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from apps.academic import contracts as academic_contracts
-from apps.auth import contracts as auth_contracts
+from apps.assignments.contracts import AssignmentsContract
 from apps.institution import contracts as institution_contracts
 from tests.attendance.people import GuardianLinkFactory, StaffFactory, StudentFactory, TeacherFactory
 
@@ -72,7 +73,7 @@ class School:
 
 
 @pytest.fixture
-def school(monkeypatch) -> School:
+def school(monkeypatch, fake_contract) -> School:
     today = timezone.localdate()
     school = School()
     school.periods = [
@@ -105,9 +106,10 @@ def school(monkeypatch) -> School:
     }
     for (module, name), fake in patches.items():
         monkeypatch.setattr(module, name, fake)
-    monkeypatch.setitem(auth_contracts._providers, "teacher_section_ids",
-                        lambda user_id: school.teacher_sections.get(user_id, set()))
-    monkeypatch.setitem(auth_contracts._providers, "student_section_ids", school.sections_of)
+    fake_contract(AssignmentsContract, "teacher_section_ids",
+                  lambda *, teacher_id: frozenset(school.teacher_sections.get(teacher_id, ())))
+    fake_contract(academic_contracts.AcademicContract, "active_section_ids_of_student",
+                  lambda *, student_id: frozenset(school.sections_of(student_id)))
     return school
 
 

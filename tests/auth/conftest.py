@@ -1,6 +1,6 @@
-"""Auth tests. The users context's real providers (credentials, user_summary, guardian_student_ids,
-registered in its AppConfig) are used; the registry is copied per test, so tests that register
-fakes (assignments' and academic's scope providers) or remove one leave no trace."""
+"""Auth tests. The rules read the users, academic and assignments contracts (their real local
+implementations); a test stands one in with the shared `fake_contract` fixture (tests/conftest.py),
+undone after the test."""
 
 from __future__ import annotations
 
@@ -8,21 +8,6 @@ import jwt
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
-
-USERS_PROVIDERS = ("credentials", "user_summary", "guardian_student_ids")
-
-
-@pytest.fixture(autouse=True)
-def providers(monkeypatch):
-    """The provider registry for this test (a copy of the one the contexts registered)."""
-    from apps.auth import contracts
-
-    registry = dict(contracts._providers)
-    missing = [name for name in USERS_PROVIDERS if name not in registry]
-    assert not missing, f"the users context did not register {missing}"
-    monkeypatch.setattr(contracts, "_providers", registry)
-    return registry
-
 
 PASSWORD = "secret-pass-123"  # tests/users/factories.py
 

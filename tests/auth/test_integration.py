@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from apps.academic.contracts import AcademicContract
+from apps.assignments.contracts import AssignmentsContract
 from apps.auth.contracts import ROLE_PERMISSIONS
+from common.contracts import RemoteUnavailable
 from tests.auth.conftest import bearer, service_client
 from tests.users.factories import (
     GuardianFactory,
@@ -172,17 +175,20 @@ def test_a_non_numeric_user_id_is_400():
 
 
 @pytest.fixture
-def school(providers):
+def school(fake_contract):
     """Teacher teaches math (course 7) in section 1; the guardian's child is in section 1; another
-    family's child is in section 2. Real users; the assignments/academic providers are stand-ins."""
+    family's child is in section 2. Real users; the assignments and academic lookups are stand-ins."""
     teacher, guardian = TeacherFactory(), GuardianFactory()
     child, other_child = StudentFactory(), StudentFactory()
     GuardianLinkFactory(guardian=guardian, student=child)
     GuardianLinkFactory(student=other_child)
     sections = {child.pk: [1], other_child.pk: [2]}
-    providers["teacher_section_ids"] = lambda user_id: [1] if user_id == teacher.pk else []
-    providers["teacher_section_course_pairs"] = lambda user_id: {(1, 7)} if user_id == teacher.pk else set()
-    providers["student_section_ids"] = lambda student_id: sections.get(student_id, [])
+    fake_contract(AssignmentsContract, "teacher_section_ids",
+                  lambda *, teacher_id: frozenset({1} if teacher_id == teacher.pk else ()))
+    fake_contract(AssignmentsContract, "teacher_section_course_pairs",
+                  lambda *, teacher_id: frozenset({(1, 7)} if teacher_id == teacher.pk else ()))
+    fake_contract(AcademicContract, "active_section_ids_of_student",
+                  lambda *, student_id: frozenset(sections.get(student_id, ())))
     return {"teacher": teacher, "guardian": guardian, "child": child, "other_child": other_child,
             "psychologist": PsychologistFactory()}
 
@@ -236,9 +242,13 @@ def test_unknown_and_deactivated_users_are_never_allowed():
     assert check(userId=retired.pk, permission="grades.read") == {"allowed": False, "reason": "user_inactive"}
 
 
-def test_a_missing_scope_provider_fails_closed(providers):
+def test_an_unavailable_scope_lookup_fails_closed(fake_contract):
     teacher = TeacherFactory()
-    providers.pop("teacher_section_ids", None)
+
+    def away(*, teacher_id):
+        raise RemoteUnavailable("teacher-assignment: timed out")
+
+    fake_contract(AssignmentsContract, "teacher_section_ids", away)
 
     assert check(userId=teacher.pk, permission="attendance.mark", sectionId=1) == {
         "allowed": False, "reason": "scope_unavailable"}

@@ -1,26 +1,28 @@
-"""The role matrix and object-scope rules of apps.auth.contracts, with fake providers."""
+"""The role matrix and object-scope rules of apps.auth.contracts, with the lookups they make through the
+users, academic and assignments contracts faked (the shared `fake_contract` fixture)."""
 
 from __future__ import annotations
 
 import pytest
 from rest_framework.test import APIRequestFactory
 
-from apps.auth import contracts
+from apps.academic.contracts import AcademicContract
+from apps.assignments.contracts import AssignmentsContract
 from apps.auth.contracts import (
     ALL_PERMISSIONS,
     ROLE_PERMISSIONS,
     Principal,
-    ProviderMissing,
     can_act_on_section,
     can_read_section,
     can_read_student,
     has_permission,
     principal_for_user_id,
-    register_provider,
     requires,
     visible_section_ids,
     visible_student_ids,
 )
+from apps.users.contracts import UsersContract, UserSecurityDTO
+from common import contracts as common_contracts
 
 STUDENT, OTHER_STUDENT, SIBLING = 100, 200, 101
 GUARDIAN, TEACHER = 10, 20
@@ -29,15 +31,18 @@ COURSE_MATH, COURSE_ART = 7, 8
 
 
 @pytest.fixture
-def scope(providers):
+def scope(fake_contract):
     """A small school: guardian 10 has students 100 and 101; teacher 20 teaches math in section 1.
     Student 100 and 101 are in section 1, student 200 in section 2."""
-    providers["guardian_student_ids"] = lambda user_id: {GUARDIAN: [STUDENT, SIBLING]}.get(user_id, [])
-    providers["teacher_section_ids"] = lambda user_id: {TEACHER: [SECTION_A]}.get(user_id, [])
-    providers["teacher_section_course_pairs"] = lambda user_id: {TEACHER: {(SECTION_A, COURSE_MATH)}}.get(user_id, set())
-    providers["student_section_ids"] = lambda student_id: {STUDENT: [SECTION_A], SIBLING: [SECTION_A],
-                                                           OTHER_STUDENT: [SECTION_B]}.get(student_id, [])
-    return providers
+    fake_contract(UsersContract, "guardian_student_ids",
+                  lambda *, guardian_id: frozenset({GUARDIAN: {STUDENT, SIBLING}}.get(guardian_id, ())))
+    fake_contract(AssignmentsContract, "teacher_section_ids",
+                  lambda *, teacher_id: frozenset({TEACHER: {SECTION_A}}.get(teacher_id, ())))
+    fake_contract(AssignmentsContract, "teacher_section_course_pairs",
+                  lambda *, teacher_id: frozenset({TEACHER: {(SECTION_A, COURSE_MATH)}}.get(teacher_id, ())))
+    fake_contract(AcademicContract, "active_section_ids_of_student",
+                  lambda *, student_id: frozenset({STUDENT: {SECTION_A}, SIBLING: {SECTION_A},
+                                                   OTHER_STUDENT: {SECTION_B}}.get(student_id, ())))
 
 
 def p(user_type: str, user_id: int = 1, superuser: bool = False) -> Principal:
@@ -91,16 +96,39 @@ STAFF_AND_PSYCHOLOGIST = ["ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY", "PSYCHO
 SCHOOL, OTHER_SCHOOL = 1, 2  # p(...) principals belong to SCHOOL
 
 
+def security(user_id: int, user_type: str = "STUDENT", institution_id: int | None = None,
+             is_active: bool = True) -> UserSecurityDTO:
+    return UserSecurityDTO(id=user_id, code=None, user_type=user_type, institution_id=institution_id,
+                           is_active=is_active, is_superuser=False, first_name="", last_name="", email="")
+
+
 @pytest.fixture
-def schools(providers):
+def schools(fake_contract):
     """Student 100 and section 1 are in the principals' school; student 200 and section 2 in another."""
-    providers["user_summary"] = lambda user_id: {"id": user_id, "user_type": "STUDENT", "is_active": True,
-                                                 "is_superuser": False, "institution_id": {
-                                                     STUDENT: SCHOOL, OTHER_STUDENT: OTHER_SCHOOL}.get(user_id)}
-    providers["section_institution_id"] = lambda section_id: {SECTION_A: SCHOOL, SECTION_B: OTHER_SCHOOL}.get(section_id)
-    providers["institution_section_ids"] = lambda institution_id: {SCHOOL: [SECTION_A], OTHER_SCHOOL: [SECTION_B]}.get(
-        institution_id, [])
-    return providers
+    fake_contract(UsersContract, "user_security_summary", lambda *, user_id: security(
+        user_id, institution_id={STUDENT: SCHOOL, OTHER_STUDENT: OTHER_SCHOOL}.get(user_id)))
+    fake_contract(AcademicContract, "section_institution_id",
+                  lambda *, section_id: {SECTION_A: SCHOOL, SECTION_B: OTHER_SCHOOL}.get(section_id))
+    fake_contract(AcademicContract, "institution_section_ids",
+                  lambda *, institution_id: frozenset({SCHOOL: {SECTION_A}, OTHER_SCHOOL: {SECTION_B}}.get(
+                      institution_id, ())))
+
+
+LOOKUPS = [(UsersContract, "guardian_student_ids"), (UsersContract, "user_security_summary"),
+           (AcademicContract, "active_section_ids_of_student"), (AcademicContract, "section_institution_id"),
+           (AcademicContract, "institution_section_ids"), (AssignmentsContract, "teacher_section_ids"),
+           (AssignmentsContract, "teacher_section_course_pairs")]
+
+
+@pytest.fixture
+def no_lookups(fake_contract):
+    """Every lookup the rules may make fails the test if it is made."""
+
+    def refuse(**kwargs):
+        raise AssertionError(f"unexpected lookup {kwargs}")
+
+    for interface, method in LOOKUPS:
+        fake_contract(interface, method, refuse)
 
 
 @pytest.mark.parametrize("role", STAFF_AND_PSYCHOLOGIST)
@@ -112,8 +140,7 @@ def test_staff_and_psychologist_read_the_students_of_their_own_school_only(schoo
 
 
 @pytest.mark.parametrize("role", STAFF_AND_PSYCHOLOGIST)
-def test_network_staff_and_superusers_read_any_student_without_asking_providers(providers, role):
-    providers.clear()  # no lookup is needed for them
+def test_network_staff_and_superusers_read_any_student_without_a_lookup(no_lookups, role):
     network = Principal(user_id=1, user_type=role, institution_id=None)
     assert can_read_student(network, OTHER_STUDENT) is True
     assert can_read_student(p(role, superuser=True), OTHER_STUDENT) is True
@@ -186,35 +213,49 @@ def test_anonymous_has_no_scope():
     assert visible_section_ids(None) == frozenset()
 
 
-# --- providers -----------------------------------------------------------------------------------
+# --- the lookups: contract calls --------------------------------------------------------------------
 
 
-def test_a_missing_provider_fails_loudly_not_open(providers):
-    providers.pop("guardian_student_ids", None)
-    providers.pop("teacher_section_ids", None)
-    with pytest.raises(ProviderMissing, match="guardian_student_ids"):
+def test_an_unavailable_lookup_fails_loudly_not_open(fake_contract):
+    def away(**kwargs):
+        raise common_contracts.RemoteUnavailable("user-management: timed out")
+
+    fake_contract(UsersContract, "guardian_student_ids", away)
+    fake_contract(AssignmentsContract, "teacher_section_ids", away)
+    with pytest.raises(common_contracts.RemoteUnavailable):
         can_read_student(p("PARENT", GUARDIAN), STUDENT)
-    with pytest.raises(ProviderMissing, match="teacher_section_ids"):
+    with pytest.raises(common_contracts.RemoteUnavailable):
         can_act_on_section(p("TEACHER", TEACHER), SECTION_A)
 
 
-def test_register_provider_rejects_unknown_names_and_registers_known(providers):
-    with pytest.raises(ValueError, match="unknown scope provider"):
-        register_provider("teacher_secret_sauce", lambda user_id: [])
-    register_provider("student_section_ids", lambda student_id: [SECTION_B])
-    assert contracts._providers["student_section_ids"](STUDENT) == [SECTION_B]
+def test_with_assignments_served_elsewhere_a_teachers_sections_come_over_its_rpc_endpoint(settings, monkeypatch):
+    settings.PRS1_REMOTE_CONTEXTS = "assignments=http://assignments.invalid"
+    common_contracts.reset()
+    calls = []
+
+    def post(self, path, body, headers):
+        calls.append((path, body, headers.get(common_contracts.SCOPE_HEADER)))
+        return {"result": [SECTION_A]}
+
+    monkeypatch.setattr(common_contracts.RemoteContract, "_post", post)
+    try:
+        assert can_act_on_section(p("TEACHER", TEACHER), SECTION_A) is True
+        assert can_act_on_section(p("TEACHER", TEACHER), SECTION_B) is False
+    finally:
+        common_contracts.reset()
+    assert calls[0] == ("/api/v1/rpc/assignments/teacher_section_ids", {"teacher_id": TEACHER}, None)
 
 
-def test_a_provider_answering_none_means_no_scope(providers):
-    providers["guardian_student_ids"] = lambda user_id: None
+def test_an_empty_answer_means_no_scope(fake_contract):
+    fake_contract(UsersContract, "guardian_student_ids", lambda *, guardian_id: frozenset())
     assert can_read_student(p("PARENT", GUARDIAN), STUDENT) is False
 
 
-def test_principal_for_user_id_reads_the_user_summary(providers):
-    providers["user_summary"] = lambda user_id: {
-        5: {"id": 5, "user_type": "TEACHER", "institution_id": 3, "is_active": True, "is_superuser": False},
-        6: {"id": 6, "user_type": "PARENT", "institution_id": 3, "is_active": False, "is_superuser": False},
-    }.get(user_id)
+def test_principal_for_user_id_reads_the_users_security_summary(fake_contract):
+    fake_contract(UsersContract, "user_security_summary", lambda *, user_id: {
+        5: security(5, "TEACHER", institution_id=3),
+        6: security(6, "PARENT", institution_id=3, is_active=False),
+    }.get(user_id))
     assert principal_for_user_id(5) == Principal(user_id=5, user_type="TEACHER", institution_id=3)
     assert principal_for_user_id(6) is None  # deactivated
     assert principal_for_user_id(7) is None  # unknown

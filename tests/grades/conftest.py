@@ -3,9 +3,9 @@
 Grades reads sections, courses, periods and grading scales only through the academic and
 institution contracts. While those contexts are written in parallel (academic has no migrations yet),
 these tests stand in for the contract functions grades calls with an in-memory `FakeSchool` that
-returns the contexts' own DTO classes; the grades code under test is unchanged. The scope provider
-of assignments (teacher ↔ section/course) and academic (student → sections) are faked the same way;
-guardian links use the real users provider.
+returns the contexts' own DTO classes; the grades code under test is unchanged. The lookups auth's
+rules make through the assignments (teacher ↔ section/course) and academic (student → sections)
+contracts are faked with the shared `fake_contract` fixture; guardian links use the real users contract.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from apps.academic import contracts as academic
-from apps.auth import contracts as auth
+from apps.assignments.contracts import AssignmentsContract
 from apps.grades import services
 from apps.institution import contracts as institution
 from common.tenancy import SYSTEM
@@ -151,18 +151,18 @@ class FakeSchool:
 
 
 @pytest.fixture
-def school(monkeypatch) -> FakeSchool:
+def school(monkeypatch, fake_contract) -> FakeSchool:
     fake = FakeSchool()
     for name in ("get_section", "get_sections", "get_course", "courses_of_section", "get_enrollment"):
         monkeypatch.setattr(academic, name, getattr(fake, name))
     for name in ("get_period", "periods_of_year", "grading_scale", "performance_alert_rules", "get_institution"):
         monkeypatch.setattr(institution, name, getattr(fake, name))
-    monkeypatch.setitem(auth._providers, "teacher_section_course_pairs",
-                        lambda user_id: fake.teacher_pairs.get(user_id, set()))
-    monkeypatch.setitem(auth._providers, "teacher_section_ids",
-                        lambda user_id: {s for s, _c in fake.teacher_pairs.get(user_id, set())})
-    monkeypatch.setitem(auth._providers, "student_section_ids",
-                        lambda student_id: fake.student_sections.get(student_id, set()))
+    fake_contract(AssignmentsContract, "teacher_section_course_pairs",
+                  lambda *, teacher_id: frozenset(fake.teacher_pairs.get(teacher_id, ())))
+    fake_contract(AssignmentsContract, "teacher_section_ids",
+                  lambda *, teacher_id: frozenset(s for s, _c in fake.teacher_pairs.get(teacher_id, ())))
+    fake_contract(academic.AcademicContract, "active_section_ids_of_student",
+                  lambda *, student_id: frozenset(fake.student_sections.get(student_id, ())))
     return fake
 
 

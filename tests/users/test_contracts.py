@@ -1,7 +1,7 @@
 import pytest
 
 from apps.auth import contracts as auth
-from apps.users import contracts, providers
+from apps.users import contracts
 from common.tenancy import SYSTEM
 from tests.users.factories import GuardianFactory, GuardianLinkFactory, StudentFactory, TeacherFactory
 
@@ -64,7 +64,7 @@ def test_find_users_by_document():
     assert [u.id for u in contracts.find_users_by_document(scope=SYSTEM, document_number=" 71234567 ")] == [student.pk]
 
 
-def test_providers_are_registered_with_auth():
+def test_auths_rules_read_a_guardians_active_children_through_the_contract():
     guardian = GuardianFactory()
     kid = GuardianLinkFactory(guardian=guardian).student
     withdrawn = GuardianLinkFactory(guardian=guardian, student=StudentFactory(is_active=False)).student
@@ -73,26 +73,27 @@ def test_providers_are_registered_with_auth():
     assert auth.can_read_student(principal, kid.pk)
     assert not auth.can_read_student(principal, StudentFactory().pk)
     assert auth.visible_student_ids(principal) == frozenset({kid.pk})
-    assert withdrawn.pk not in auth._provide("guardian_student_ids", guardian.pk)
+    assert contracts.guardian_student_ids(guardian_id=guardian.pk) == frozenset({kid.pk})
+    assert withdrawn.pk not in contracts.guardian_student_ids(guardian_id=guardian.pk)
 
 
-def test_credentials_provider():
+def test_check_credentials():
     user = StudentFactory(username="vquispe", password="secret-pass-123")
-    credentials = auth._providers["credentials"]
-    assert credentials is providers.credentials
-    assert credentials("vquispe", "secret-pass-123") == user.pk
-    assert credentials(user.code, "secret-pass-123") == user.pk
-    assert credentials("vquispe", "wrong") is None
-    assert credentials("nobody", "secret-pass-123") is None
+    assert contracts.check_credentials(username="vquispe", password="secret-pass-123") == user.pk
+    assert contracts.check_credentials(username=user.code, password="secret-pass-123") == user.pk
+    assert contracts.check_credentials(username="vquispe", password="wrong") is None
+    assert contracts.check_credentials(username="nobody", password="secret-pass-123") is None
     user.is_active = False
     user.save()
-    assert credentials("vquispe", "secret-pass-123") is None
+    assert contracts.check_credentials(username="vquispe", password="secret-pass-123") is None
 
 
-def test_user_summary_provider():
+def test_user_security_summary():
     user = TeacherFactory(institution_id=7, first_name="Luz")
-    summary = auth._providers["user_summary"](user.pk)
-    assert summary == {"id": user.pk, "code": user.code, "user_type": "TEACHER", "institution_id": 7,
-                       "is_active": True, "is_superuser": False, "first_name": "Luz",
-                       "last_name": user.last_name, "email": user.email}
-    assert auth._providers["user_summary"](user.pk + 999) is None
+    summary = contracts.user_security_summary(user_id=user.pk)
+    assert summary == contracts.UserSecurityDTO(
+        id=user.pk, code=user.code, user_type="TEACHER", institution_id=7, is_active=True, is_superuser=False,
+        first_name="Luz", last_name=user.last_name, email=user.email)
+    assert contracts.user_security_summary(user_id=user.pk + 999) is None
+    assert auth.principal_for_user_id(user.pk) == auth.Principal(user_id=user.pk, user_type="TEACHER",
+                                                                 institution_id=7)
