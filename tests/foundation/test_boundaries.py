@@ -1,5 +1,6 @@
 """The import contracts are real: a forbidden import in a scratch copy of the tree breaks them."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,41 @@ def test_importing_kafka_outside_events_breaks_the_contracts(tmp_path):
     result = _lint(tree)
     assert result.returncode != 0
     assert "Only events/ imports confluent_kafka BROKEN" in result.stdout
+
+
+@pytest.mark.parametrize("forbidden", ["apps.grades.models", "apps.users.contract_impl", "apps.academic.selectors"])
+def test_an_interface_importing_an_implementation_breaks_the_contracts(tmp_path, forbidden):
+    """Contexts may call each other's interfaces in a cycle (auth ↔ users) only because interfaces import
+    no implementation."""
+    tree = _copy_tree(tmp_path)
+    interface = tree / "apps" / "users" / "contracts.py"
+    interface.write_text(interface.read_text() + f"\nimport {forbidden}  # noqa\n")
+    result = _lint(tree)
+    assert result.returncode != 0
+    assert "Contract interfaces import no implementation BROKEN" in result.stdout
+
+
+def test_an_interface_importing_a_web_framework_breaks_the_contracts(tmp_path):
+    tree = _copy_tree(tmp_path)
+    interface = tree / "apps" / "grades" / "contracts.py"
+    interface.write_text(interface.read_text() + "\nimport rest_framework.permissions  # noqa\n")
+    result = _lint(tree)
+    assert result.returncode != 0
+    assert "Contract interfaces import no web framework BROKEN" in result.stdout
+
+
+def test_no_interface_imports_django_db():
+    """import-linter forbids only whole external packages: check the interfaces' imports for django.db here."""
+    offenders = []
+    for interface in sorted((ROOT / "apps").glob("*/contracts.py")):
+        for node in ast.walk(ast.parse(interface.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else \
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module == "django":
+                names += [f"django.{alias.name}" for alias in node.names]
+            offenders += [f"{interface.parent.name}: {name}" for name in names
+                          if name == "django.db" or name.startswith("django.db.")]
+    assert offenders == []
 
 
 def test_events_importing_a_context_breaks_the_contracts(tmp_path):
