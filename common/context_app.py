@@ -1,6 +1,6 @@
 """Base AppConfig of a bounded context: on ready, imports the context's event schemas
 (`events.py`) and its event handlers (`handlers.py`) so they register with the bus, then
-calls `on_ready()` for context-specific wiring (e.g. scope providers)."""
+calls `on_ready()` for context-specific wiring."""
 
 from importlib import import_module, util
 
@@ -19,4 +19,5 @@ class ContextAppConfig(AppConfig):
         self.on_ready()
 
     def on_ready(self) -> None:
-        """Override to wire the context (register providers with another context's contract)."""
+        """Override to wire the context (contexts never register callables with each other: they call
+        each other's contract interfaces)."""
