@@ -2,7 +2,8 @@
 
 Tenancy (docs/academic.md): every selector that reads school-owned rows takes the caller's
 `scope` (keyword-only, required) and filters with it; a single row out of scope is a 404 exactly
-like an unknown id (`*_get`). The auth providers at the bottom are system lookups (unscoped)."""
+like an unknown id (`*_get`). The lookups auth's rules make through the contract (at the bottom) are
+system lookups (unscoped)."""
 
 from __future__ import annotations
 
@@ -130,7 +131,7 @@ def courses_of_section(*, scope: Scope, section_id: int) -> list[Course]:
                                       grade_level_id=section["grade_level_id"]).order_by("name", "id"))
 
 
-# --- auth's providers: system lookups (unscoped by design) ----------------------------------
+# --- auth's lookups (through the contract): system lookups (unscoped by design) -------------
 
 
 def active_section_ids_of_student(student_id: int) -> list[int]:
@@ -139,10 +140,10 @@ def active_section_ids_of_student(student_id: int) -> list[int]:
 
 
 def section_institution_id(section_id: int) -> int | None:
-    """The section's institution (auth's `section_institution_id` provider)."""
+    """The section's institution (auth's `section_institution_id` lookup)."""
     return Section.objects.filter(pk=section_id).values_list("institution_id", flat=True).first()
 
 
 def institution_section_ids(institution_id: int) -> list[int]:
-    """Every section of the school, all years (auth's `institution_section_ids` provider)."""
+    """Every section of the school, all years (auth's `institution_section_ids` lookup)."""
     return list(Section.objects.filter(institution_id=institution_id).values_list("pk", flat=True))

@@ -3,7 +3,7 @@
 Tenancy: every selector that reads school-owned rows takes the caller's `scope` (keyword-only,
 required) and reads through it (`Model.objects.in_scope(scope)`), so a school's caller never sees
 another school's assignments, blocks or workloads; a single object out of scope is a 404 exactly
-like an unknown id. Only auth's providers (`teacher_section_ids`, `teacher_section_course_pairs`)
+like an unknown id. Only auth's lookups (`teacher_section_ids`, `teacher_section_course_pairs`)
 are system lookups keyed by the teacher's own user id.
 """
 
@@ -263,14 +263,14 @@ def timetable_blocks(*, scope: Scope, teacher_id: int | None = None, section_id:
 
 
 def teacher_section_ids(user_id: int) -> frozenset[int]:
-    """Auth provider (a system lookup of the teacher's own rows): sections where the user holds an
+    """Auth's lookup (a system lookup of the teacher's own rows): sections where the user holds an
     active assignment."""
     return frozenset(TeacherAssignment.objects.filter(teacher_id=user_id, is_active=True).values_list(
         "section_id", flat=True))
 
 
 def teacher_section_course_pairs(user_id: int) -> frozenset[tuple[int, int]]:
-    """Auth provider: (section, course) pairs of the user's active assignments."""
+    """Auth's lookup: (section, course) pairs of the user's active assignments."""
     return frozenset(TeacherAssignment.objects.filter(teacher_id=user_id, is_active=True).values_list(
         "section_id", "course_id"))
 

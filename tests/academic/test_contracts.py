@@ -1,4 +1,4 @@
-"""The academic contract other contexts call (docs/CONTRACTS.md), and the auth provider."""
+"""The academic contract other contexts call (docs/CONTRACTS.md), and auth's lookups."""
 
 from __future__ import annotations
 
