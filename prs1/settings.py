@@ -408,7 +408,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "kafka": {"level": "WARNING"}},
+    # httpx logs every remote contract call at INFO (the calls are measured in prs1_remote_call_seconds);
+    # aiosmtpd's mail.log every SMTP line of the test mail server.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "kafka": {"level": "WARNING"},
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }
 
 # --- security (docs: deploy/README.md, "Security settings") ---------------------------------
