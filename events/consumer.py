@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
+import structlog
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
@@ -323,8 +324,9 @@ class ContextConsumer:
         handlers = bus.handlers_for(event_type, context=self.context)
         if not handlers:
             self.stats.skipped += 1
-        for handler in handlers:
-            self._deliver(handler, envelope)
+        with structlog.contextvars.bound_contextvars(event_id=envelope["eventId"]):  # retries, dead letters too
+            for handler in handlers:
+                self._deliver(handler, envelope)
 
     def _deliver(self, handler: bus.Handler, envelope: dict) -> None:
         attempt = 0

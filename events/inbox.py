@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+import structlog
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ def apply(handler: Handler, envelope: dict, *, force: bool = False) -> bool:
     """
     started = time.perf_counter()
     try:
-        with transaction.atomic():
+        with structlog.contextvars.bound_contextvars(event_id=envelope["eventId"]), transaction.atomic():
             if force:
                 InboxDelivery.objects.get_or_create(event_id=envelope["eventId"], handler=handler.name)
             else:
@@ -104,7 +105,7 @@ def apply_batch(deliveries: list[tuple[Handler, dict]]) -> BatchOutcome:
             started = time.perf_counter()
             savepoint = _LazySavepoint()
             try:
-                with connection.execute_wrapper(savepoint):
+                with structlog.contextvars.bound_contextvars(event_id=key[0]), connection.execute_wrapper(savepoint):
                     handler.fn(Event.from_envelope(envelope))
             except Exception as exc:
                 savepoint.rollback()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 
+import structlog
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -43,6 +44,11 @@ def dead_letter(handler_name: str, envelope: dict, error: str, attempts: int) ->
 
 @shared_task(bind=True, name="events.deliver_event", acks_late=True, max_retries=None)
 def deliver_event(self, event_id: str, handler_name: str) -> bool:
+    with structlog.contextvars.bound_contextvars(event_id=event_id):  # every log line of the delivery names it
+        return _deliver(self, event_id, handler_name)
+
+
+def _deliver(self, event_id: str, handler_name: str) -> bool:
     envelope = OutboxEvent.objects.values_list("envelope", flat=True).get(event_id=event_id)
     try:
         handler = bus.handler_named(handler_name)
