@@ -62,6 +62,9 @@ def consumer_config(group_id: str) -> dict[str, Any]:
         "auto.offset.reset": "earliest",
         "session.timeout.ms": settings.KAFKA_CONSUMER_SESSION_TIMEOUT_MS,
         "heartbeat.interval.ms": max(500, settings.KAFKA_CONSUMER_SESSION_TIMEOUT_MS // 5),
+        # A consumer started before its topics exist (a fresh cluster, the relay not yet run) sees them
+        # within this, not after librdkafka's default 5 minutes.
+        "topic.metadata.refresh.interval.ms": getattr(settings, "KAFKA_CONSUMER_METADATA_REFRESH_MS", 5000),
     }
 
 
