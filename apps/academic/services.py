@@ -542,15 +542,8 @@ def enrollment_transfer(*, scope: Scope, enrollment_id: int, target_section_id: 
     if target.academic_year_id != enrollment.academic_year_id:
         raise ValidationFailed(fields={"target_section_id": [_("The section belongs to another academic year.")]})
     _check_effective_date(enrollment, effective_date)
-    # Lock both sections in id order (no deadlock between opposite transfers), then check room.
-    for section_id in sorted((enrollment.section_id, target.pk)):
-        Section.objects.select_for_update().filter(pk=section_id).first()
-    target = _lock_section_with_room(target.pk)
-    old_section = enrollment.section
-    enrollment.status = Enrollment.Status.TRANSFERRED
-    enrollment.end_date = effective_date
-    enrollment.status_reason = (reason or "")[:300]
-    enrollment.save(update_fields=["status", "end_date", "status_reason", "updated_at"])
+    old_section, target = _close_for_transfer(enrollment, target_section_id=target.pk, effective_date=effective_date,
+                                              reason=reason)
     new = _insert_enrollment(
         institution_id=enrollment.institution_id, student_id=enrollment.student_id,
         academic_year=enrollment.academic_year, section=target, enrollment_type=enrollment.enrollment_type,
@@ -565,6 +558,22 @@ def enrollment_transfer(*, scope: Scope, enrollment_id: int, target_section_id: 
                 to_section_code=target.code, academic_year_id=str(enrollment.academic_year.year),
                 effective_date=effective_date, reason=reason or "", institution_id=enrollment.institution_id))
     return new
+
+
+def _close_for_transfer(enrollment: Enrollment, *, target_section_id: int, effective_date: date,
+                        reason: str) -> tuple[Section, Section]:
+    """Both transfers' common part: lock the two sections in id order (no deadlock between opposite
+    transfers), lock the target with room checked, close the old row as TRANSFERRED. Returns the old
+    section and the locked target."""
+    for section_id in sorted((enrollment.section_id, target_section_id)):
+        Section.objects.select_for_update().filter(pk=section_id).first()
+    target = _lock_section_with_room(target_section_id)
+    old_section = enrollment.section
+    enrollment.status = Enrollment.Status.TRANSFERRED
+    enrollment.end_date = effective_date
+    enrollment.status_reason = (reason or "")[:300]
+    enrollment.save(update_fields=["status", "end_date", "status_reason", "updated_at"])
+    return old_section, target
 
 
 def _move_student(*, scope: Scope, student_id: int, institution_id: int, reason: str) -> None:
@@ -601,14 +610,8 @@ def enrollment_transfer_school(*, scope: Scope, enrollment_id: int, target_secti
     _check_effective_date(enrollment, effective_date)
     if effective_date > target.academic_year.end_date:
         raise ValidationFailed(fields={"effective_date": [_("The date is after the end of the academic year.")]})
-    for section_id in sorted((enrollment.section_id, target.pk)):
-        Section.objects.select_for_update().filter(pk=section_id).first()
-    target = _lock_section_with_room(target.pk)
-    old_section = enrollment.section
-    enrollment.status = Enrollment.Status.TRANSFERRED
-    enrollment.end_date = effective_date
-    enrollment.status_reason = (reason or "")[:300]
-    enrollment.save(update_fields=["status", "end_date", "status_reason", "updated_at"])
+    old_section, target = _close_for_transfer(enrollment, target_section_id=target.pk, effective_date=effective_date,
+                                              reason=reason)
     old_school = _get_institution(enrollment.institution_id)
     new = _insert_enrollment(
         institution_id=target.institution_id, student_id=enrollment.student_id, academic_year=target.academic_year,

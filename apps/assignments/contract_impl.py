@@ -8,7 +8,7 @@ from datetime import time
 from django.utils.translation import gettext as _
 
 from apps.assignments import selectors, services
-from apps.assignments.contracts import AssignmentDTO, AssignmentsContract, AvailabilityDTO, ConflictDTO
+from apps.assignments.contracts import AssignmentDTO, AssignmentsContract, AvailabilityDTO
 from apps.assignments.models import TeacherAssignment
 from common.errors import NotFound
 from common.tenancy import Scope
@@ -17,12 +17,6 @@ from common.tenancy import Scope
 def assignment_dto(a: TeacherAssignment) -> AssignmentDTO:
     return AssignmentDTO(id=a.pk, teacher_id=a.teacher_id, course_id=a.course_id, section_id=a.section_id,
                          academic_year_id=a.academic_year_id, institution_id=a.institution_id)
-
-
-def conflict_dto(c: selectors.BlockConflict) -> ConflictDTO:
-    return ConflictDTO(block_id=c.block_id, kinds=tuple(c.kinds), assignment_id=c.assignment_id,
-                       teacher_id=c.teacher_id, section_id=c.section_id, course_id=c.course_id, room=c.room,
-                       day_of_week=c.day_of_week, start_time=c.start_time, end_time=c.end_time)
 
 
 class LocalAssignments(AssignmentsContract):
@@ -65,7 +59,7 @@ class LocalAssignments(AssignmentsContract):
         weekly_hours = selectors.hours(workload.weekly_minutes)
         exceeded = weekly_hours > limit
         return AvailabilityDTO(available=not conflicts and not exceeded,
-                               conflicts=tuple(conflict_dto(c) for c in conflicts),
+                               conflicts=tuple(conflicts),
                                weekly_hours_after=str(weekly_hours), max_weekly_hours=str(limit),
                                workload_exceeded=exceeded)
 

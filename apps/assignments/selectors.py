@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from apps.academic import contracts as academic
+from apps.assignments.contracts import ConflictDTO
 from apps.assignments.models import (
     MINUTES_PER_DAY,
     DayOfWeek,
@@ -61,32 +62,18 @@ class ProposedBlock:
         return self.end_minute - self.start_minute
 
 
-@dataclass(frozen=True)
-class BlockConflict:
-    """An existing block that overlaps a proposal, and on what (teacher, room and/or section)."""
-
-    block_id: int
-    kinds: tuple[str, ...]
-    assignment_id: int
-    teacher_id: int
-    section_id: int
-    course_id: int
-    room: str
-    day_of_week: int
-    start_time: time
-    end_time: time
-
-    def as_dict(self) -> dict:
-        return {
-            "block_id": self.block_id, "kinds": list(self.kinds), "assignment_id": self.assignment_id,
-            "teacher_id": self.teacher_id, "section_id": self.section_id, "course_id": self.course_id,
-            "room": self.room, "day_of_week": self.day_of_week,
-            "start_time": self.start_time.strftime("%H:%M"), "end_time": self.end_time.strftime("%H:%M"),
-        }
+def conflict_as_dict(conflict: ConflictDTO) -> dict:
+    """A conflict as the error body's details show it (times as "HH:MM")."""
+    return {
+        "block_id": conflict.block_id, "kinds": list(conflict.kinds), "assignment_id": conflict.assignment_id,
+        "teacher_id": conflict.teacher_id, "section_id": conflict.section_id, "course_id": conflict.course_id,
+        "room": conflict.room, "day_of_week": conflict.day_of_week,
+        "start_time": conflict.start_time.strftime("%H:%M"), "end_time": conflict.end_time.strftime("%H:%M"),
+    }
 
 
 def schedule_conflicts(*, scope: Scope, proposal: ProposedBlock,
-                       exclude_block_id: int | None = None) -> list[BlockConflict]:
+                       exclude_block_id: int | None = None) -> list[ConflictDTO]:
     """Blocks of the same year overlapping `proposal` in time that share its teacher, its section or
     its (non-empty) room. The one rule both booking and validate-availability apply; it mirrors the
     database's exclusion constraints (half-open minute-of-week ranges)."""
@@ -106,7 +93,7 @@ def schedule_conflicts(*, scope: Scope, proposal: ProposedBlock,
             ("room", bool(proposal.room) and block.room == proposal.room),
             ("section", block.section_id == proposal.section_id),
         ) if clash)
-        conflicts.append(BlockConflict(
+        conflicts.append(ConflictDTO(
             block_id=block.pk, kinds=kinds, assignment_id=block.assignment_id, teacher_id=block.teacher_id,
             section_id=block.section_id, course_id=block.course_id, room=block.room,
             day_of_week=block.day_of_week, start_time=block.start_time, end_time=block.end_time,

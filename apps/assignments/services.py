@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from apps.academic import contracts as academic
 from apps.assignments import selectors
+from apps.assignments.contracts import ConflictDTO
 from apps.assignments.events import (
     ConflictingBlock,
     ScheduleConflictDetected,
@@ -36,7 +37,7 @@ from apps.assignments.events import (
     WorkloadUpdated,
 )
 from apps.assignments.models import ScheduleBlock, SectionHeadcount, TeacherAssignment, TeacherWorkload
-from apps.assignments.selectors import BlockConflict, ProposedBlock
+from apps.assignments.selectors import ProposedBlock, conflict_as_dict
 from apps.users import contracts as users
 from common.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
 from common.tenancy import SYSTEM, Scope
@@ -149,7 +150,7 @@ def assignment_remove(*, scope: Scope, assignment_id: int, actor_id: int | None 
 class _Refused(Exception):
     """Internal: the booking was refused for overlapping blocks (raised inside the transaction)."""
 
-    def __init__(self, conflicts: list[BlockConflict], detected_by: str):
+    def __init__(self, conflicts: list[ConflictDTO], detected_by: str):
         super().__init__("schedule conflict")
         self.conflicts = conflicts
         self.detected_by = detected_by
@@ -197,9 +198,9 @@ def schedule_block_create(*, scope: Scope, assignment_id: int, day_of_week: int,
     return block
 
 
-def schedule_conflict_error(conflicts: list[BlockConflict]) -> Conflict:
+def schedule_conflict_error(conflicts: list[ConflictDTO]) -> Conflict:
     return Conflict(_("The block overlaps another block of the same teacher, room or section."),
-                    code="schedule_conflict", details={"conflicts": [c.as_dict() for c in conflicts]})
+                    code="schedule_conflict", details={"conflicts": [conflict_as_dict(c) for c in conflicts]})
 
 
 def _book(*, assignment: TeacherAssignment, proposal: ProposedBlock, actor_id: int | None) -> ScheduleBlock:
