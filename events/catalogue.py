@@ -20,6 +20,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
                           "attendance.pattern.alert"),
     "notification-events": ("notification.requested", "notification.sent", "notification.delivered",
                             "notification.failed", "bulk.notification.completed"),
+    # Not in the seed's catalogue: MS-VG-0010 inventory/resources (issue 17), named like the seed's topics.
+    "inventory-events": ("asset.registered", "asset.moved", "asset.retired", "loan.created", "loan.returned",
+                         "loan.overdue", "stock.low", "room.booked"),
 }
 
 # sourceService per topic. The seed numbers services inconsistently (its example gives
@@ -32,6 +35,7 @@ SOURCE_SERVICES: dict[str, str] = {
     "grades-events": "MS-VG-0006",
     "attendance-events": "MS-VG-0007",
     "notification-events": "MS-VG-0011",
+    "inventory-events": "MS-VG-0010",
 }
 
 

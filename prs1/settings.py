@@ -51,6 +51,7 @@ CONTEXT_APPS = [
     "apps.attendance",
     "apps.notifications",
     "apps.enrollment",
+    "apps.inventory",
 ]
 
 INSTALLED_APPS = [
@@ -175,7 +176,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 30.0},
     # In-process event deliveries a dead worker lost (PendingDelivery older than EVENTS_DELIVERY_SWEEP_AFTER_S).
     "events-sweep-deliveries": {"task": "events.sweep_deliveries", "schedule": 30.0},
+    # Overdue loans: loan.overdue and the reminders, once per loan per rule (apps/inventory/tasks.py).
+    "inventory-detect-overdue-loans": {"task": "inventory.detect_overdue_loans", "schedule": 3600.0},
 }
+# Inventory loans (docs/inventory.md): reminders at these days past due; no new loan for a borrower
+# holding this many overdue loans.
+INVENTORY_OVERDUE_REMINDER_DAYS = env.list("INVENTORY_OVERDUE_REMINDER_DAYS", cast=int, default=[1, 7])
+INVENTORY_MAX_OVERDUE_LOANS = env.int("INVENTORY_MAX_OVERDUE_LOANS", default=1)
 # A saga driven by no worker for this long is resumed by another (its worker died).
 SAGA_LEASE_SECONDS = env.int("SAGA_LEASE_SECONDS", default=60)
 # Chaos drills only: lets a saga's data name steps to fail or stall (events/saga/engine.py).
@@ -266,7 +273,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"SagaStatusEnum": "events.saga.models.SagaStatus",
                             "ComponentKindEnum": "apps.grades.models.ComponentKind",
                             "EducationLevelEnum": "apps.institution.models.Level",
-                            "LanguageEnum": "apps.notifications.models.LANGUAGES"},
+                            "LanguageEnum": "apps.notifications.models.LANGUAGES",
+                            "RoomKindEnum": "apps.inventory.models.RoomKind"},
     # Self-hosted (drf-spectacular-sidecar): the Content-Security-Policy allows no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -23,6 +23,7 @@ API_PREFIXES = {
     "apps.grades": "grades",
     "apps.attendance": "attendance",
     "apps.notifications": "notifications",
+    "apps.inventory": "inventory",
 }
 
 context_routes = [

@@ -44,23 +44,30 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "institution.manage", "users.manage", "academic.manage", "assignments.manage", "enrollment.manage",
         "grades.manage", "grades.record", "grades.period.reopen", "attendance.manage", "attendance.mark",
         "attendance.justify.review", "notifications.send", "notifications.manage", "events.operate",
+        "inventory.read", "inventory.manage", "inventory.borrow", "inventory.book",
     }),
     "DIRECTOR": frozenset(_READ_ALL | {
         "institution.manage", "users.manage", "academic.manage", "assignments.manage", "enrollment.manage",
         "grades.manage", "grades.record", "grades.period.reopen", "attendance.manage", "attendance.mark",
         "attendance.justify.review", "notifications.send", "notifications.manage",
+        "inventory.read", "inventory.manage", "inventory.borrow", "inventory.book",
     }),
     "SECRETARY": frozenset(_READ_ALL | {
         "users.manage", "academic.manage", "enrollment.manage", "attendance.justify.review", "notifications.send",
+        "inventory.read", "inventory.book",
     }),
     "AUXILIARY": frozenset({
         "institution.read", "users.read", "academic.read", "assignments.read", "attendance.read", "attendance.mark",
-        "attendance.justify.review",
+        "attendance.justify.review", "inventory.read",
+    }),
+    # Inventory and resources (issue 17): rooms, assets, loans, bookings of the manager's school.
+    "INVENTORY_MANAGER": frozenset({
+        "institution.read", "inventory.read", "inventory.manage", "inventory.borrow", "inventory.book",
     }),
     # Scoped roles: the permission says what they may do; the scope rules below say on what.
     "TEACHER": frozenset({
         "institution.read", "academic.read", "assignments.read", "grades.read", "grades.record", "attendance.read",
-        "attendance.mark",
+        "attendance.mark", "inventory.read", "inventory.borrow", "inventory.book",
     }),
     "PSYCHOLOGIST": frozenset({"institution.read", "users.read", "academic.read", "welfare.read", "welfare.manage"}),
     "PARENT": frozenset({"institution.read", "grades.read", "attendance.read", "attendance.justify.submit",

@@ -79,6 +79,31 @@ STOCK_TEMPLATES: list[dict] = [
 ]
 
 
+# Inventory (issue 17): an overdue loan, to the borrower and, for a student, to their guardians.
+STOCK_TEMPLATES += [
+    {"key": "loan_overdue", "language": "es", "description": "Préstamo vencido (inventario)",
+     "subject": "Préstamo vencido: {{ asset_name }}",
+     "body_text": "Estimado(a) {{ recipient_name }}:\n\n{% if student_name %}{{ student_name }} tiene{% else %}Tiene{% endif %} "
+                  "en préstamo {{ asset_name }} ({{ asset_code }}), que debía devolverse el {{ due_on }} "
+                  "({{ days_overdue }} día(s) de retraso). Por favor, devuélvalo lo antes posible.\n\n{{ school_name }}",
+     "body_html": "", "sms_text": "{{ school_name }}: préstamo vencido de {{ asset_name }} ({{ asset_code }}) desde el "
+                                 "{{ due_on }}. Por favor, devuélvalo.",
+     "sample_context": {"recipient_name": "Ana Quispe", "student_name": "Luis Quispe", "asset_name": "Laptop Lenovo",
+                        "asset_code": "INV-000017", "due_on": "2026-04-21", "days_overdue": 3,
+                        "school_name": "IE San Martín"}},
+    {"key": "loan_overdue", "language": "en", "description": "Overdue loan (inventory)",
+     "subject": "Overdue loan: {{ asset_name }}",
+     "body_text": "Dear {{ recipient_name }},\n\n{% if student_name %}{{ student_name }} has{% else %}You have{% endif %} "
+                  "{{ asset_name }} ({{ asset_code }}) on loan; it was due on {{ due_on }} ({{ days_overdue }} day(s) "
+                  "late). Please return it as soon as possible.\n\n{{ school_name }}",
+     "body_html": "", "sms_text": "{{ school_name }}: {{ asset_name }} ({{ asset_code }}) was due on {{ due_on }}. "
+                                 "Please return it.",
+     "sample_context": {"recipient_name": "Ann Smith", "student_name": "Luke Smith", "asset_name": "Lenovo laptop",
+                        "asset_code": "INV-000017", "due_on": "2026-04-21", "days_overdue": 3,
+                        "school_name": "San Martin School"}},
+]
+
+
 def load(template_model) -> int:
     """get_or_create every stock template (an edited template is never overwritten). Returns rows created."""
     created = 0

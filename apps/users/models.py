@@ -21,6 +21,7 @@ class UserType(models.TextChoices):
     SECRETARY = "SECRETARY", _("Secretary")
     AUXILIARY = "AUXILIARY", _("Auxiliary")
     PSYCHOLOGIST = "PSYCHOLOGIST", _("Psychologist")
+    INVENTORY_MANAGER = "INVENTORY_MANAGER", _("Inventory manager")
 
 
 class DocumentType(models.TextChoices):
@@ -54,7 +55,7 @@ class User(AbstractUser):
 
     code = models.CharField(_("code"), max_length=32, unique=True, null=True, blank=True,
                             help_text=_("Public code, e.g. USR-2025-000001."))
-    user_type = models.CharField(_("user type"), max_length=16, choices=UserType.choices, default=UserType.STUDENT,
+    user_type = models.CharField(_("user type"), max_length=20, choices=UserType.choices, default=UserType.STUDENT,
                                  db_index=True)
     institution_id = models.BigIntegerField(_("institution"), null=True, blank=True, db_index=True)
     document_type = models.CharField(_("document type"), max_length=16, choices=DocumentType.choices,

@@ -90,6 +90,7 @@ def build_school(tag: str) -> School:
         PeriodReopening,
     )
     from apps.institution.models import CalendarYear, Campus, GradingScale, Holiday, Institution, InstitutionConfig, Period
+    from apps.inventory.models import Asset, AssetHistory, Loan, OverdueNotice, Room, RoomBooking
     from apps.notifications.models import BulkSend, Message
     from apps.users.models import GuardianLink, User
     from events.saga.models import SagaStep
@@ -148,6 +149,14 @@ def build_school(tag: str) -> School:
 
     s.make(Message, recipient_user_id=guardian.pk, channel="EMAIL", student_id=student.pk)
     s.make(BulkSend, requested_by_id=people["staff"].pk, section_id=section.pk)
+
+    room = s.make(Room, code=f"{tag}-LAB", name=f"{tag} Lab")
+    asset = s.make(Asset, code=f"{tag}-INV-1", barcode=f"{tag}-BC-1", name=f"{tag} Laptop", room=room)
+    s.make(AssetHistory, asset=asset, at=timezone.now(), action="REGISTERED")
+    loan = s.make(Loan, asset=asset, borrower_id=student.pk, checked_out_at=timezone.now(), due_on=date.today())
+    s.make(OverdueNotice, loan=loan, rule="overdue_1d", days_overdue=1, sent_at=timezone.now())
+    s.make(RoomBooking, room=room, title=f"{tag} Exam", starts_at=timezone.now(),
+           ends_at=timezone.now() + timedelta(hours=1))
 
     saga = s.make(EnrollmentRequest, saga_type=STUDENT_ENROLLMENT, data={
         "student_id": student.pk, "section_id": section.pk, "institution_id": inst.pk})

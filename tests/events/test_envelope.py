@@ -52,8 +52,9 @@ def publish_from_task(seq: int) -> str:
 
 
 def test_the_catalogue_has_the_seeds_30_event_types_in_6_topics():
-    assert len(TOPICS) == 6
-    assert sum(len(types) for types in TOPICS.values()) == 30
+    seed = {topic: types for topic, types in TOPICS.items() if topic != "inventory-events"}  # issue 17's, not the seed's
+    assert len(seed) == 6
+    assert sum(len(types) for types in seed.values()) == 30
     assert "student.enrolled" in TOPICS["academic-events"]
 
 

@@ -42,6 +42,8 @@ NAME_KINDS: dict[str, str] = {
     "section": "section", "target_section": "section", "enrollment": "enrollment", "assignment": "assignment",
     "block": "block", "exclude_block": "block", "plan": "plan", "component": "component", "record": "grade_record",
     "saga": "saga", "bulk": "bulk", "message": "message", "template": "template",
+    "room": "room", "asset": "asset", "loan": "loan", "booking": "booking", "borrower": "student",
+    "responsible_staff": "staff",
 }
 
 # Names that hold an id without saying so (query filters and body fields of the DRF API).

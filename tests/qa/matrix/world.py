@@ -15,12 +15,14 @@ from apps.assignments.selectors import week_minute
 from apps.attendance.models import AttendanceRecord, Justification, PatternAlert
 from apps.grades.models import CompetencyEvaluation, EvaluationComponent, EvaluationPlan, GradeEntry, GradeRecord
 from apps.institution.models import CalendarYear, Campus, Holiday, Institution, InstitutionConfig, Period
+from apps.inventory.models import Asset, AssetHistory, Loan, Room, RoomBooking
 from apps.notifications.models import BulkSend, Message, NotificationTemplate
 from apps.users.models import GuardianLink, User
 from events.saga.models import SagaInstance
 
 YEAR = date.today().year
-ROLES = ("ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY", "TEACHER", "PSYCHOLOGIST", "PARENT", "STUDENT")
+ROLES = ("ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY", "INVENTORY_MANAGER", "TEACHER", "PSYCHOLOGIST", "PARENT",
+         "STUDENT")
 
 
 def _has_field(model, name: str) -> bool:
@@ -155,6 +157,22 @@ def build_school(tag: str, *, seq: int) -> School:
         data={"student_id": student.pk, "section_id": section.pk, "enrollment_type": "REGULAR",
               "enrollment_date": date(YEAR, 1, 2).isoformat(), "previous_institution": f"{m}previous school"})
     ids.update(saga=str(saga.pk))
+
+    room = Room.objects.create(institution_id=inst.pk, campus_id=campus.pk, code=f"{m}LAB", name=f"{m}Lab", kind="LAB",
+                               capacity=30, equipment=[f"{m}projector"])
+    asset = Asset.objects.create(institution_id=inst.pk, code=f"{m}INV-1", barcode=f"{m}BC-1", name=f"{m}Laptop",
+                                 category=f"{m}laptop", campus_id=campus.pk, room=room, serial_number=f"{m}SN",
+                                 responsible_staff_id=director.pk)
+    AssetHistory.objects.create(asset=asset, institution_id=inst.pk, at=now, action="REGISTERED",
+                                changes={"note": f"{m}registered"}, changed_by_id=director.pk)
+    loaned = Asset.objects.create(institution_id=inst.pk, code=f"{m}INV-2", barcode=f"{m}BC-2", name=f"{m}Tablet",
+                                  campus_id=campus.pk, room=room, status="ON_LOAN")
+    loan = Loan.objects.create(institution_id=inst.pk, asset=loaned, borrower_id=student.pk, borrower_kind="STUDENT",
+                               checked_out_at=now, due_on=date.today() + timedelta(days=7), note=f"{m}loan")
+    booking = RoomBooking.objects.create(institution_id=inst.pk, room=room, title=f"{m}Exam",
+                                         starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=2),
+                                         booked_by_id=teacher.pk)
+    ids.update(room=room.pk, asset=asset.pk, loan=loan.pk, booking=booking.pk)
 
     ids["date"] = day.isoformat()
     return school

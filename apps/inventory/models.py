@@ -1,0 +1,229 @@
+"""Inventory tables: rooms, assets with their dated history, loans (and the overdue reminders already
+sent), and ad-hoc room bookings.
+
+Every row belongs to one school (`institution_id`, required) and is read through the caller's scope
+(common.tenancy). No foreign key leaves the context: campuses, students and staff are integer ids
+owned by other contexts."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.inventory.constraints import PostgresExclusionConstraint, TsTzRange
+from common.tenancy import TenantQuerySet
+
+
+class RoomKind(models.TextChoices):
+    CLASSROOM = "CLASSROOM", _("Classroom")
+    LAB = "LAB", _("Laboratory")
+    LIBRARY = "LIBRARY", _("Library")
+    GYM = "GYM", _("Gym")
+    AUDITORIUM = "AUDITORIUM", _("Auditorium")
+    OFFICE = "OFFICE", _("Office")
+    STORAGE = "STORAGE", _("Storage room")
+    OTHER = "OTHER", _("Other")
+
+
+class Room(models.Model):
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    campus_id = models.BigIntegerField(_("campus"), null=True, blank=True, db_index=True)
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=RoomKind.choices, default=RoomKind.CLASSROOM)
+    capacity = models.PositiveIntegerField(_("capacity"), default=0)
+    equipment = models.JSONField(_("equipment"), default=list, blank=True,
+                                 help_text=_("What the room has: projector, whiteboard, sinks…"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        ordering = ["institution_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["institution_id", "code"], name="inventory_room_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class AssetStatus(models.TextChoices):
+    IN_USE = "IN_USE", _("In use")
+    ON_LOAN = "ON_LOAN", _("On loan")
+    IN_REPAIR = "IN_REPAIR", _("In repair")
+    RETIRED = "RETIRED", _("Retired")
+
+
+class AssetCondition(models.TextChoices):
+    NEW = "NEW", _("New")
+    GOOD = "GOOD", _("Good")
+    FAIR = "FAIR", _("Fair")
+    POOR = "POOR", _("Poor")
+    BROKEN = "BROKEN", _("Broken")
+
+
+class Asset(models.Model):
+    """An item the school owns: school code (unique per school) and a barcode/QR value on its label."""
+
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    code = models.CharField(_("code"), max_length=40)
+    barcode = models.CharField(_("barcode / QR value"), max_length=64)
+    name = models.CharField(_("name"), max_length=160)
+    category = models.CharField(_("category"), max_length=60, blank=True)
+    campus_id = models.BigIntegerField(_("campus"), null=True, blank=True, db_index=True)
+    room = models.ForeignKey(Room, verbose_name=_("room"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="assets")
+    condition = models.CharField(_("condition"), max_length=8, choices=AssetCondition.choices,
+                                 default=AssetCondition.GOOD)
+    serial_number = models.CharField(_("serial number"), max_length=80, blank=True)
+    acquired_on = models.DateField(_("acquisition date"), null=True, blank=True)
+    acquisition_value = models.DecimalField(_("acquisition value"), max_digits=12, decimal_places=2, null=True,
+                                            blank=True)
+    responsible_staff_id = models.BigIntegerField(_("responsible staff member"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=AssetStatus.choices, default=AssetStatus.IN_USE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        ordering = ["institution_id", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution_id", "code"], name="inventory_asset_code_unique"),
+            models.UniqueConstraint(fields=["institution_id", "barcode"], name="inventory_asset_barcode_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class AssetAction(models.TextChoices):
+    REGISTERED = "REGISTERED", _("Registered")
+    MOVED = "MOVED", _("Moved")
+    CHANGED = "CHANGED", _("Changed")
+    LOANED = "LOANED", _("Loaned")
+    RETURNED = "RETURNED", _("Returned")
+    RETIRED = "RETIRED", _("Retired")
+
+
+class AssetHistory(models.Model):
+    """One dated line per move or change of an asset (never edited)."""
+
+    asset = models.ForeignKey(Asset, verbose_name=_("asset"), on_delete=models.CASCADE, related_name="history")
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    at = models.DateTimeField(_("when"))
+    action = models.CharField(_("action"), max_length=10, choices=AssetAction.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    changed_by_id = models.BigIntegerField(_("changed by"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("asset history entry")
+        verbose_name_plural = _("asset history")
+        ordering = ["asset_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class BorrowerKind(models.TextChoices):
+    STUDENT = "STUDENT", _("Student")
+    STAFF = "STAFF", _("Staff member")
+
+
+class Loan(models.Model):
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    asset = models.ForeignKey(Asset, verbose_name=_("asset"), on_delete=models.PROTECT, related_name="loans")
+    borrower_id = models.BigIntegerField(_("borrower"), db_index=True)
+    borrower_kind = models.CharField(_("borrower kind"), max_length=8, choices=BorrowerKind.choices)
+    checked_out_at = models.DateTimeField(_("checked out at"))
+    due_on = models.DateField(_("due on"))
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    return_condition = models.CharField(_("condition on return"), max_length=8, choices=AssetCondition.choices,
+                                        blank=True)
+    renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
+    checked_out_by_id = models.BigIntegerField(_("checked out by"), null=True, blank=True)
+    returned_by_id = models.BigIntegerField(_("received by"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        ordering = ["-checked_out_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset"], condition=Q(returned_at__isnull=True),
+                                    name="inventory_loan_one_open_per_asset"),
+        ]
+        indexes = [models.Index(fields=["due_on"], condition=Q(returned_at__isnull=True),
+                                name="inventory_loan_open_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} → {self.borrower_id} (due {self.due_on})"
+
+
+class OverdueNotice(models.Model):
+    """A loan.overdue already emitted (and its reminders sent) for one rule: once per loan per rule."""
+
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="overdue_notices")
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    rule = models.CharField(_("rule"), max_length=20)
+    days_overdue = models.PositiveIntegerField(_("days overdue"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("overdue notice")
+        verbose_name_plural = _("overdue notices")
+        ordering = ["-sent_at"]
+        constraints = [models.UniqueConstraint(fields=["loan", "rule"], name="inventory_overdue_once_per_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.rule}"
+
+
+class BookingStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", _("Active")
+    CANCELLED = "CANCELLED", _("Cancelled")
+
+
+class RoomBooking(models.Model):
+    """An ad-hoc booking of a room (an exam, a meeting). Two active bookings of one room never overlap:
+    PostgreSQL refuses it (exclusion constraint), even under concurrent requests."""
+
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    room = models.ForeignKey(Room, verbose_name=_("room"), on_delete=models.PROTECT, related_name="bookings")
+    title = models.CharField(_("title"), max_length=160)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    booked_by_id = models.BigIntegerField(_("booked by"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("room booking")
+        verbose_name_plural = _("room bookings")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="inventory_booking_ends_after_start"),
+            PostgresExclusionConstraint(
+                name="inventory_booking_no_room_overlap",
+                expressions=[("room", RangeOperators.EQUAL),
+                             (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS)],
+                condition=Q(status="ACTIVE"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} {self.title}"

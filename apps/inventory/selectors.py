@@ -1,0 +1,74 @@
+"""Inventory reads, always through the caller's scope (common.tenancy): another school's room, asset,
+loan or booking is simply not there (404 like an unknown id)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from apps.inventory.models import Asset, AssetHistory, Loan, Room, RoomBooking
+from common.errors import NotFound
+from common.tenancy import Scope
+
+
+def rooms_list(*, scope: Scope) -> QuerySet[Room]:
+    return Room.objects.in_scope(scope)
+
+
+def room_get(*, scope: Scope, room_id: int) -> Room:
+    room = rooms_list(scope=scope).filter(pk=room_id).first()
+    if room is None:
+        raise NotFound(_("Room not found."), code="room_not_found")
+    return room
+
+
+def assets_list(*, scope: Scope) -> QuerySet[Asset]:
+    return Asset.objects.in_scope(scope).select_related("room")
+
+
+def asset_get(*, scope: Scope, asset_id: int) -> Asset:
+    asset = assets_list(scope=scope).filter(pk=asset_id).first()
+    if asset is None:
+        raise NotFound(_("Asset not found."), code="asset_not_found")
+    return asset
+
+
+def asset_history(*, scope: Scope, asset_id: int) -> QuerySet[AssetHistory]:
+    asset = asset_get(scope=scope, asset_id=asset_id)
+    return AssetHistory.objects.in_scope(scope).filter(asset=asset).order_by("at", "id")
+
+
+def loans_list(*, scope: Scope, borrower_id: int | None = None, open_only: bool = False) -> QuerySet[Loan]:
+    loans = Loan.objects.in_scope(scope).select_related("asset")
+    if borrower_id is not None:
+        loans = loans.filter(borrower_id=borrower_id)
+    if open_only:
+        loans = loans.filter(returned_at__isnull=True)
+    return loans
+
+
+def loan_get(*, scope: Scope, loan_id: int) -> Loan:
+    loan = loans_list(scope=scope).filter(pk=loan_id).first()
+    if loan is None:
+        raise NotFound(_("Loan not found."), code="loan_not_found")
+    return loan
+
+
+def overdue_loans(*, scope: Scope, today: date) -> QuerySet[Loan]:
+    return loans_list(scope=scope, open_only=True).filter(due_on__lt=today).order_by("due_on", "id")
+
+
+def bookings_list(*, scope: Scope, room_id: int | None = None) -> QuerySet[RoomBooking]:
+    bookings = RoomBooking.objects.in_scope(scope).select_related("room")
+    if room_id is not None:
+        bookings = bookings.filter(room_id=room_id)
+    return bookings
+
+
+def booking_get(*, scope: Scope, booking_id: int) -> RoomBooking:
+    booking = bookings_list(scope=scope).filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound(_("Booking not found."), code="booking_not_found")
+    return booking

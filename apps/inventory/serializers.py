@@ -1,0 +1,155 @@
+"""Wire shapes of the inventory API (camelCase keys, like the other contexts)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from apps.inventory.models import Asset, AssetCondition, AssetHistory, AssetStatus, Loan, Room, RoomBooking, RoomKind
+from common.filters import MAX_BIGINT
+
+
+def _id(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_BIGINT, **kwargs)
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    institutionId = serializers.IntegerField(source="institution_id", read_only=True)
+    campusId = serializers.IntegerField(source="campus_id", allow_null=True, read_only=True)
+    isActive = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = Room
+        fields = ["id", "institutionId", "campusId", "code", "name", "kind", "capacity", "equipment", "isActive"]
+
+
+class RoomWriteSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=120)
+    kind = serializers.ChoiceField(choices=RoomKind.choices, default=RoomKind.CLASSROOM)
+    capacity = serializers.IntegerField(min_value=0, max_value=10000, default=0)
+    equipment = serializers.ListField(child=serializers.CharField(max_length=80), max_length=100, default=list)
+    campusId = _id(required=False, allow_null=True, default=None)
+    isActive = serializers.BooleanField(required=False, default=True)
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    institutionId = serializers.IntegerField(source="institution_id", read_only=True)
+    campusId = serializers.IntegerField(source="campus_id", allow_null=True)
+    roomId = serializers.IntegerField(source="room_id", allow_null=True)
+    roomCode = serializers.CharField(source="room.code", allow_null=True, default=None)
+    serialNumber = serializers.CharField(source="serial_number")
+    acquiredOn = serializers.DateField(source="acquired_on", allow_null=True)
+    acquisitionValue = serializers.DecimalField(source="acquisition_value", max_digits=12, decimal_places=2,
+                                                allow_null=True)
+    responsibleStaffId = serializers.IntegerField(source="responsible_staff_id", allow_null=True)
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    class Meta:
+        model = Asset
+        fields = ["id", "institutionId", "code", "barcode", "name", "category", "campusId", "roomId", "roomCode",
+                  "condition", "serialNumber", "acquiredOn", "acquisitionValue", "responsibleStaffId", "status",
+                  "updatedAt"]
+
+
+class AssetRegisterSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    barcode = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=160)
+    category = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    campusId = _id(required=False, allow_null=True, default=None)
+    roomId = _id(required=False, allow_null=True, default=None)
+    condition = serializers.ChoiceField(choices=AssetCondition.choices, default=AssetCondition.GOOD)
+    serialNumber = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    acquiredOn = serializers.DateField(required=False, allow_null=True, default=None)
+    acquisitionValue = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
+                                                allow_null=True, default=None)
+    responsibleStaffId = _id(required=False, allow_null=True, default=None)
+
+
+class AssetUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=160, required=False)
+    category = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    condition = serializers.ChoiceField(choices=AssetCondition.choices, required=False)
+    serialNumber = serializers.CharField(max_length=80, required=False, allow_blank=True, source="serial_number")
+    acquiredOn = serializers.DateField(required=False, allow_null=True, source="acquired_on")
+    acquisitionValue = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
+                                                allow_null=True, source="acquisition_value")
+    responsibleStaffId = _id(required=False, allow_null=True, source="responsible_staff_id")
+    status = serializers.ChoiceField(choices=[(s, s) for s in (AssetStatus.IN_USE, AssetStatus.IN_REPAIR)],
+                                     required=False)
+
+
+class AssetMoveSerializer(serializers.Serializer):
+    roomId = _id(allow_null=True)
+    campusId = _id(required=False, allow_null=True, default=None)
+
+
+class AssetRetireSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    assetId = serializers.IntegerField(source="asset_id")
+    changedBy = serializers.IntegerField(source="changed_by_id", allow_null=True)
+
+    class Meta:
+        model = AssetHistory
+        fields = ["id", "assetId", "at", "action", "changes", "changedBy"]
+
+
+class LoanSerializer(serializers.ModelSerializer):
+    assetId = serializers.IntegerField(source="asset_id")
+    assetCode = serializers.CharField(source="asset.code")
+    assetName = serializers.CharField(source="asset.name")
+    borrowerId = serializers.IntegerField(source="borrower_id")
+    borrowerKind = serializers.CharField(source="borrower_kind")
+    checkedOutAt = serializers.DateTimeField(source="checked_out_at")
+    dueOn = serializers.DateField(source="due_on")
+    returnedAt = serializers.DateTimeField(source="returned_at", allow_null=True)
+    returnCondition = serializers.CharField(source="return_condition")
+    checkedOutBy = serializers.IntegerField(source="checked_out_by_id", allow_null=True)
+
+    class Meta:
+        model = Loan
+        fields = ["id", "assetId", "assetCode", "assetName", "borrowerId", "borrowerKind", "checkedOutAt", "dueOn",
+                  "returnedAt", "returnCondition", "renewals", "checkedOutBy", "note"]
+
+
+class CheckoutSerializer(serializers.Serializer):
+    assetId = _id()
+    borrowerId = _id()
+    dueOn = serializers.DateField()
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class CheckinSerializer(serializers.Serializer):
+    condition = serializers.ChoiceField(choices=AssetCondition.choices)
+
+
+class RenewSerializer(serializers.Serializer):
+    dueOn = serializers.DateField()
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    roomId = serializers.IntegerField(source="room_id")
+    roomCode = serializers.CharField(source="room.code")
+    startsAt = serializers.DateTimeField(source="starts_at")
+    endsAt = serializers.DateTimeField(source="ends_at")
+    bookedBy = serializers.IntegerField(source="booked_by_id", allow_null=True)
+
+    class Meta:
+        model = RoomBooking
+        fields = ["id", "roomId", "roomCode", "title", "startsAt", "endsAt", "bookedBy", "status"]
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    roomId = _id()
+    title = serializers.CharField(max_length=160)
+    startsAt = serializers.DateTimeField()
+    endsAt = serializers.DateTimeField()
+
+    def validate(self, attrs):
+        if attrs["endsAt"] <= attrs["startsAt"]:
+            raise serializers.ValidationError({"endsAt": [_("A booking ends after it starts.")]})
+        return attrs

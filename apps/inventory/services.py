@@ -1,0 +1,418 @@
+"""Inventory write use cases: one function per command, transactional, scoped, events through the outbox.
+
+Every service takes the caller's `scope` (common.tenancy): an object of another school is a 404 like an
+unknown id; a create acts in the scope's school (`scope.target_institution`). Campuses, people and
+students are checked through their contexts' contracts with the same scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.institution import contracts as institution
+from apps.inventory import selectors
+from apps.inventory.events import (
+    AssetMoved,
+    AssetRegistered,
+    AssetRetired,
+    LoanCreated,
+    LoanOverdue,
+    LoanReturned,
+    RoomBooked,
+)
+from apps.inventory.models import (
+    Asset,
+    AssetAction,
+    AssetCondition,
+    AssetHistory,
+    AssetStatus,
+    BookingStatus,
+    BorrowerKind,
+    Loan,
+    OverdueNotice,
+    Room,
+    RoomBooking,
+)
+from apps.notifications import contracts as notifications
+from apps.users import contracts as users
+from common.errors import BusinessRuleViolation, Conflict, NotFound, ValidationFailed
+from common.tenancy import SYSTEM, Scope
+from events import publish
+
+MAX_RENEWALS = 3
+STAFF_TYPES = frozenset({"ADMIN", "DIRECTOR", "SECRETARY", "AUXILIARY", "TEACHER", "PSYCHOLOGIST",
+                         "INVENTORY_MANAGER"})
+
+
+def _institution_for_create(scope: Scope, institution_id: int | None) -> int:
+    target = scope.target_institution(institution_id)
+    if target is None:
+        raise ValidationFailed(fields={"institutionId": [_("Name the school of the new row.")]})
+    return int(target)
+
+
+def _check_campus(scope: Scope, campus_id: int | None, institution_id: int) -> None:
+    if campus_id is None:
+        return
+    campus = institution.get_campus(scope=scope, campus_id=campus_id)
+    if campus is None or campus.institution_id != institution_id:
+        raise NotFound(_("Campus not found."), code="campus_not_found")
+
+
+def _check_staff(scope: Scope, user_id: int | None, institution_id: int) -> None:
+    if user_id is None:
+        return
+    person = users.get_user(scope=scope, user_id=user_id)
+    if person is None or person.institution_id != institution_id or person.user_type not in STAFF_TYPES:
+        raise NotFound(_("Staff member not found."), code="staff_not_found")
+
+
+def _room_of_school(scope: Scope, room_id: int | None, institution_id: int) -> Room | None:
+    if room_id is None:
+        return None
+    room = selectors.room_get(scope=scope, room_id=room_id)
+    if room.institution_id != institution_id:
+        raise NotFound(_("Room not found."), code="room_not_found")
+    return room
+
+
+def _history(asset: Asset, action: str, changes: dict, actor_id: int | None) -> None:
+    AssetHistory.objects.create(asset=asset, institution_id=asset.institution_id, at=timezone.now(), action=action,
+                                changes=changes, changed_by_id=actor_id)
+
+
+# --- rooms ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def room_create(*, scope: Scope, code: str, name: str, kind: str, capacity: int = 0,
+                equipment: list[str] | None = None, campus_id: int | None = None,
+                institution_id: int | None = None) -> Room:
+    school = _institution_for_create(scope, institution_id)
+    _check_campus(scope, campus_id, school)
+    if Room.objects.filter(institution_id=school, code=code).exists():
+        raise Conflict(_("A room with this code already exists in the school."), code="room_code_taken")
+    return Room.objects.create(institution_id=school, campus_id=campus_id, code=code, name=name, kind=kind,
+                               capacity=capacity, equipment=list(equipment or []))
+
+
+@transaction.atomic
+def room_update(*, scope: Scope, room_id: int, **changes) -> Room:
+    room = selectors.room_get(scope=scope, room_id=room_id)
+    if "campus_id" in changes:
+        _check_campus(scope, changes["campus_id"], room.institution_id)
+    if "code" in changes and Room.objects.filter(institution_id=room.institution_id, code=changes["code"]) \
+            .exclude(pk=room.pk).exists():
+        raise Conflict(_("A room with this code already exists in the school."), code="room_code_taken")
+    for name, value in changes.items():
+        setattr(room, name, value)
+    room.save()
+    return room
+
+
+# --- assets -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def asset_register(*, scope: Scope, code: str, name: str, barcode: str = "", category: str = "",
+                   campus_id: int | None = None, room_id: int | None = None,
+                   condition: str = AssetCondition.GOOD, serial_number: str = "", acquired_on: date | None = None,
+                   acquisition_value: Decimal | None = None, responsible_staff_id: int | None = None,
+                   institution_id: int | None = None, actor_id: int | None = None) -> Asset:
+    school = _institution_for_create(scope, institution_id)
+    room = _room_of_school(scope, room_id, school)
+    if room is not None and campus_id is None:
+        campus_id = room.campus_id
+    _check_campus(scope, campus_id, school)
+    _check_staff(scope, responsible_staff_id, school)
+    barcode = barcode or code
+    if Asset.objects.filter(institution_id=school, code=code).exists():
+        raise Conflict(_("An asset with this code already exists in the school."), code="asset_code_taken")
+    if Asset.objects.filter(institution_id=school, barcode=barcode).exists():
+        raise Conflict(_("An asset with this barcode already exists in the school."), code="asset_barcode_taken")
+    asset = Asset.objects.create(
+        institution_id=school, code=code, barcode=barcode, name=name, category=category, campus_id=campus_id,
+        room=room, condition=condition, serial_number=serial_number, acquired_on=acquired_on,
+        acquisition_value=acquisition_value, responsible_staff_id=responsible_staff_id)
+    _history(asset, AssetAction.REGISTERED, {"roomId": room_id, "campusId": campus_id, "status": asset.status},
+             actor_id)
+    publish("asset.registered", aggregate_id=asset.pk, aggregate_type="Asset",
+            payload=AssetRegistered(asset_id=asset.pk, asset_code=asset.code, institution_id=school, name=name,
+                                    category=category, campus_id=campus_id, room_id=room_id, status=asset.status))
+    return asset
+
+
+EDITABLE_ASSET_FIELDS = ("name", "category", "condition", "serial_number", "acquired_on", "acquisition_value",
+                         "responsible_staff_id", "status")
+
+
+@transaction.atomic
+def asset_update(*, scope: Scope, asset_id: int, actor_id: int | None = None, **changes) -> Asset:
+    """Change an asset's description, condition or status (IN_USE ↔ IN_REPAIR). A move is `asset_move`,
+    a retirement `asset_retire`, a loan's status comes from the loan."""
+    asset = _locked_asset(scope, asset_id)
+    unknown = set(changes) - set(EDITABLE_ASSET_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    if "status" in changes and changes["status"] != asset.status:
+        allowed = {AssetStatus.IN_USE, AssetStatus.IN_REPAIR}
+        if asset.status not in allowed or changes["status"] not in allowed:
+            raise BusinessRuleViolation(_("Only an asset in use can go to repair, and back."),
+                                        code="asset_status_change_refused")
+    if "responsible_staff_id" in changes:
+        _check_staff(scope, changes["responsible_staff_id"], asset.institution_id)
+    diff = {}
+    for name, value in changes.items():
+        old = getattr(asset, name)
+        if old != value:
+            diff[name] = {"from": _plain(old), "to": _plain(value)}
+            setattr(asset, name, value)
+    if diff:
+        asset.save()
+        _history(asset, AssetAction.CHANGED, diff, actor_id)
+    return asset
+
+
+def _plain(value):
+    if isinstance(value, date | datetime | Decimal):
+        return str(value)
+    return value
+
+
+def _locked_asset(scope: Scope, asset_id: int) -> Asset:
+    selectors.asset_get(scope=scope, asset_id=asset_id)  # another school's: 404
+    return Asset.objects.select_for_update(of=("self",)).select_related("room").get(pk=asset_id)
+
+
+@transaction.atomic
+def asset_move(*, scope: Scope, asset_id: int, room_id: int | None, campus_id: int | None = None,
+               actor_id: int | None = None) -> Asset:
+    asset = _locked_asset(scope, asset_id)
+    if asset.status == AssetStatus.RETIRED:
+        raise BusinessRuleViolation(_("A retired asset cannot be moved."), code="asset_retired")
+    room = _room_of_school(scope, room_id, asset.institution_id)
+    if room is not None and campus_id is None:
+        campus_id = room.campus_id
+    _check_campus(scope, campus_id, asset.institution_id)
+    before = (asset.campus_id, asset.room_id)
+    if before == (campus_id, room_id):
+        return asset
+    asset.campus_id, asset.room = campus_id, room
+    asset.save(update_fields=["campus_id", "room", "updated_at"])
+    _history(asset, AssetAction.MOVED, {"campusId": {"from": before[0], "to": campus_id},
+                                        "roomId": {"from": before[1], "to": room_id}}, actor_id)
+    publish("asset.moved", aggregate_id=asset.pk, aggregate_type="Asset",
+            payload=AssetMoved(asset_id=asset.pk, asset_code=asset.code, institution_id=asset.institution_id,
+                               from_campus_id=before[0], from_room_id=before[1], to_campus_id=campus_id,
+                               to_room_id=room_id, moved_by=actor_id))
+    return asset
+
+
+@transaction.atomic
+def asset_retire(*, scope: Scope, asset_id: int, reason: str = "", actor_id: int | None = None) -> Asset:
+    asset = _locked_asset(scope, asset_id)
+    if asset.status == AssetStatus.RETIRED:
+        return asset
+    if asset.status == AssetStatus.ON_LOAN:
+        raise BusinessRuleViolation(_("An asset on loan cannot be retired: check it in first."),
+                                    code="asset_on_loan")
+    old = asset.status
+    asset.status = AssetStatus.RETIRED
+    asset.save(update_fields=["status", "updated_at"])
+    _history(asset, AssetAction.RETIRED, {"status": {"from": old, "to": asset.status}, "reason": reason}, actor_id)
+    publish("asset.retired", aggregate_id=asset.pk, aggregate_type="Asset",
+            payload=AssetRetired(asset_id=asset.pk, asset_code=asset.code, institution_id=asset.institution_id,
+                                 reason=reason, retired_by=actor_id))
+    return asset
+
+
+# --- loans ------------------------------------------------------------------------------------------
+
+
+def overdue_count(*, borrower_id: int, today: date | None = None) -> int:
+    today = today or timezone.localdate()
+    return Loan.objects.filter(borrower_id=borrower_id, returned_at__isnull=True, due_on__lt=today).count()
+
+
+@transaction.atomic
+def loan_checkout(*, scope: Scope, asset_id: int, borrower_id: int, due_on: date, note: str = "",
+                  actor_id: int | None = None) -> Loan:
+    asset = _locked_asset(scope, asset_id)
+    borrower = users.get_user(scope=scope, user_id=borrower_id)
+    if borrower is None or borrower.institution_id != asset.institution_id:
+        raise NotFound(_("Borrower not found."), code="borrower_not_found")
+    if borrower.user_type == "STUDENT":
+        kind = BorrowerKind.STUDENT
+    elif borrower.user_type in STAFF_TYPES:
+        kind = BorrowerKind.STAFF
+    else:
+        raise BusinessRuleViolation(_("Assets are loaned to students and staff only."), code="borrower_not_eligible")
+    today = timezone.localdate()
+    if due_on < today:
+        raise ValidationFailed(fields={"dueOn": [_("The due date cannot be in the past.")]})
+    if asset.status == AssetStatus.IN_REPAIR:
+        raise BusinessRuleViolation(_("The asset is in repair and cannot be loaned."), code="asset_in_repair")
+    if asset.status == AssetStatus.RETIRED:
+        raise BusinessRuleViolation(_("A retired asset cannot be loaned."), code="asset_retired")
+    if asset.status == AssetStatus.ON_LOAN:
+        raise Conflict(_("The asset is already on loan."), code="asset_on_loan")
+    limit = settings.INVENTORY_MAX_OVERDUE_LOANS
+    if overdue_count(borrower_id=borrower_id, today=today) >= limit:
+        raise BusinessRuleViolation(
+            _("The borrower has %(count)d or more overdue loans: return them before borrowing again.")
+            % {"count": limit}, code="too_many_overdue_loans")
+    loan = Loan.objects.create(institution_id=asset.institution_id, asset=asset, borrower_id=borrower_id,
+                               borrower_kind=kind, checked_out_at=timezone.now(), due_on=due_on,
+                               checked_out_by_id=actor_id, note=note)
+    asset.status = AssetStatus.ON_LOAN
+    asset.save(update_fields=["status", "updated_at"])
+    _history(asset, AssetAction.LOANED, {"loanId": loan.pk, "borrowerId": borrower_id, "dueOn": str(due_on)},
+             actor_id)
+    publish("loan.created", aggregate_id=loan.pk, aggregate_type="Loan",
+            payload=LoanCreated(loan_id=loan.pk, asset_id=asset.pk, asset_code=asset.code,
+                                institution_id=asset.institution_id, borrower_id=borrower_id, borrower_kind=kind,
+                                due_on=due_on))
+    return loan
+
+
+def _locked_open_loan(scope: Scope, loan_id: int) -> Loan:
+    selectors.loan_get(scope=scope, loan_id=loan_id)  # another school's: 404
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("asset").get(pk=loan_id)
+    if loan.returned_at is not None:
+        raise Conflict(_("The loan was already returned."), code="loan_already_returned")
+    return loan
+
+
+@transaction.atomic
+def loan_checkin(*, scope: Scope, loan_id: int, condition: str, actor_id: int | None = None) -> Loan:
+    loan = _locked_open_loan(scope, loan_id)
+    asset = Asset.objects.select_for_update().get(pk=loan.asset_id)
+    was_overdue = loan.due_on < timezone.localdate()
+    loan.returned_at, loan.return_condition, loan.returned_by_id = timezone.now(), condition, actor_id
+    loan.save(update_fields=["returned_at", "return_condition", "returned_by_id"])
+    old_condition = asset.condition
+    asset.condition = condition
+    asset.status = AssetStatus.IN_REPAIR if condition == AssetCondition.BROKEN else AssetStatus.IN_USE
+    asset.save(update_fields=["condition", "status", "updated_at"])
+    _history(asset, AssetAction.RETURNED, {"loanId": loan.pk, "condition": {"from": old_condition, "to": condition},
+                                           "status": asset.status}, actor_id)
+    publish("loan.returned", aggregate_id=loan.pk, aggregate_type="Loan",
+            payload=LoanReturned(loan_id=loan.pk, asset_id=asset.pk, asset_code=asset.code,
+                                 institution_id=asset.institution_id, borrower_id=loan.borrower_id,
+                                 condition=condition, was_overdue=was_overdue))
+    return loan
+
+
+@transaction.atomic
+def loan_renew(*, scope: Scope, loan_id: int, due_on: date) -> Loan:
+    loan = _locked_open_loan(scope, loan_id)
+    if loan.renewals >= MAX_RENEWALS:
+        raise BusinessRuleViolation(_("The loan cannot be renewed again."), code="renewal_limit_reached")
+    if due_on <= loan.due_on:
+        raise ValidationFailed(fields={"dueOn": [_("A renewal moves the due date later.")]})
+    if loan.due_on < timezone.localdate():
+        raise BusinessRuleViolation(_("An overdue loan cannot be renewed: check it in first."),
+                                    code="loan_overdue")
+    loan.due_on, loan.renewals = due_on, loan.renewals + 1
+    loan.save(update_fields=["due_on", "renewals"])
+    return loan
+
+
+@dataclass(frozen=True)
+class OverdueRun:
+    notices: int
+    loans_checked: int
+
+
+def reminder_rules() -> list[tuple[str, int]]:
+    return [(f"overdue_{days}d", days) for days in sorted(set(settings.INVENTORY_OVERDUE_REMINDER_DAYS))]
+
+
+def loans_detect_overdue(*, today: date | None = None) -> OverdueRun:
+    """The periodic task's work (SYSTEM scope): for each open loan past due and each rule it has reached
+    (N days past due), record the notice, emit loan.overdue and remind the borrower (students: and their
+    guardians) — once per loan per rule, even when run again or by two workers at once."""
+    today = today or timezone.localdate()
+    rules = reminder_rules()
+    notices = 0
+    loans = list(selectors.overdue_loans(scope=SYSTEM, today=today))
+    for loan in loans:
+        days = (today - loan.due_on).days
+        for rule, threshold in rules:
+            if days >= threshold and _notify_overdue(loan, rule, days, today):
+                notices += 1
+    return OverdueRun(notices=notices, loans_checked=len(loans))
+
+
+def _notify_overdue(loan: Loan, rule: str, days: int, today: date) -> bool:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                OverdueNotice.objects.create(loan=loan, institution_id=loan.institution_id, rule=rule,
+                                             days_overdue=days, sent_at=timezone.now())
+        except IntegrityError:
+            return False  # this rule's notice was already sent
+        publish("loan.overdue", aggregate_id=loan.pk, aggregate_type="Loan",
+                payload=LoanOverdue(loan_id=loan.pk, asset_id=loan.asset_id, asset_code=loan.asset.code,
+                                    institution_id=loan.institution_id, borrower_id=loan.borrower_id,
+                                    borrower_kind=loan.borrower_kind, due_on=loan.due_on, days_overdue=days,
+                                    rule=rule))
+        school = institution.get_institution(institution_id=loan.institution_id)
+        context = {"asset_name": loan.asset.name, "asset_code": loan.asset.code, "due_on": loan.due_on.isoformat(),
+                   "days_overdue": days, "school_name": school.name if school else ""}
+        key = f"inventory:loan-overdue:{loan.pk}:{rule}"
+        notifications.notify_users(scope=SYSTEM, user_ids=[loan.borrower_id], template_key="loan_overdue",
+                                   context=context, idempotency_key=key)
+        if loan.borrower_kind == BorrowerKind.STUDENT:
+            student = users.get_user(scope=SYSTEM, user_id=loan.borrower_id)
+            notifications.notify_guardians(scope=SYSTEM, student_id=loan.borrower_id, template_key="loan_overdue",
+                                           context={**context, "student_name": student.full_name if student else ""},
+                                           idempotency_key=f"{key}:guardians")
+    return True
+
+
+# --- room bookings ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def room_book(*, scope: Scope, room_id: int, title: str, starts_at: datetime, ends_at: datetime,
+              actor_id: int | None = None) -> RoomBooking:
+    room = selectors.room_get(scope=scope, room_id=room_id)
+    if ends_at <= starts_at:
+        raise ValidationFailed(fields={"endsAt": [_("A booking ends after it starts.")]})
+    if ends_at - starts_at > timedelta(days=1):
+        raise ValidationFailed(fields={"endsAt": [_("A booking lasts at most one day.")]})
+    if not room.is_active:
+        raise BusinessRuleViolation(_("The room is not in use."), code="room_inactive")
+    overlapping = RoomBooking.objects.filter(room=room, status=BookingStatus.ACTIVE, starts_at__lt=ends_at,
+                                             ends_at__gt=starts_at)
+    if overlapping.exists():
+        raise Conflict(_("The room is already booked at that time."), code="room_booking_conflict")
+    try:
+        with transaction.atomic():
+            booking = RoomBooking.objects.create(institution_id=room.institution_id, room=room, title=title,
+                                                 starts_at=starts_at, ends_at=ends_at, booked_by_id=actor_id)
+    except IntegrityError as exc:  # a concurrent booking won the race: the database's exclusion constraint
+        if "inventory_booking_no_room_overlap" in str(exc):
+            raise Conflict(_("The room is already booked at that time."), code="room_booking_conflict") from None
+        raise
+    publish("room.booked", aggregate_id=booking.pk, aggregate_type="RoomBooking",
+            payload=RoomBooked(booking_id=booking.pk, room_id=room.pk, room_code=room.code,
+                               institution_id=room.institution_id, title=title, starts_at=starts_at,
+                               ends_at=ends_at, booked_by=actor_id))
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, scope: Scope, booking_id: int) -> RoomBooking:
+    booking = selectors.booking_get(scope=scope, booking_id=booking_id)
+    if booking.status != BookingStatus.CANCELLED:
+        booking.status = BookingStatus.CANCELLED
+        booking.save(update_fields=["status"])
+    return booking

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from apps.inventory import views
+
+app_name = "inventory"
+
+urlpatterns = [
+    path("rooms", views.RoomListCreateView.as_view(), name="rooms"),
+    path("rooms/<int:room_id>", views.RoomDetailView.as_view(), name="room-detail"),
+    path("assets", views.AssetListCreateView.as_view(), name="assets"),
+    path("assets/<int:asset_id>", views.AssetDetailView.as_view(), name="asset-detail"),
+    path("assets/<int:asset_id>/move", views.AssetMoveView.as_view(), name="asset-move"),
+    path("assets/<int:asset_id>/retire", views.AssetRetireView.as_view(), name="asset-retire"),
+    path("assets/<int:asset_id>/history", views.AssetHistoryView.as_view(), name="asset-history"),
+    path("loans", views.LoanListCreateView.as_view(), name="loans"),
+    path("loans/<int:loan_id>/checkin", views.LoanCheckinView.as_view(), name="loan-checkin"),
+    path("loans/<int:loan_id>/renew", views.LoanRenewView.as_view(), name="loan-renew"),
+    path("bookings", views.BookingListCreateView.as_view(), name="bookings"),
+    path("bookings/<int:booking_id>/cancel", views.BookingCancelView.as_view(), name="booking-cancel"),
+]
