@@ -260,6 +260,9 @@ class ConnectionsTerminated:
     written: int = 0
     done: int = 0  # published (relay) or applied (consumer)
     terminated: int = 0  # sessions killed
+    # "recovering from database" lines in the process's log: 0 when the sessions died between two queries
+    # and Django's connection health check (CONN_HEALTH_CHECKS) reconnected before the next batch
+    recoveries_logged: int = 0
     alive: bool = False
     recovery_s: float | None = None  # sessions killed -> first event published / applied after it
 
@@ -284,6 +287,7 @@ def relay_connections_terminated(tmp: Path, *, events: int = 2000, batch_size: i
         wait_for(lambda: not backlog.filter(published_at__isnull=True).exists() or _died(relay, procs),
                  timeout=90, message="backlog published")
         result.alive = relay.poll() is None
+        result.recoveries_logged = relay.log_path.read_text(errors="replace").count("recovering from database")
         result.done = backlog.filter(published_at__isnull=False).count()
         result.recovery_s = first_after(backlog.values_list("published_at", flat=True), killed)
     finally:
@@ -313,6 +317,7 @@ def consumer_connections_terminated(tmp: Path, *, events: int = 2000, batch_size
         wait_for(lambda: inbox_count(ids(envs)) == events or _died(consumer, procs), timeout=90,
                  message="backlog applied")
         result.alive = consumer.poll() is None
+        result.recoveries_logged = consumer.log_path.read_text(errors="replace").count("recovering from database")
         result.done = inbox_count(ids(envs))
         result.recovery_s = first_after(
             InboxDelivery.objects.filter(handler=HANDLER_NAME, event_id__in=ids(envs))
