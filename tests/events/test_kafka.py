@@ -84,20 +84,21 @@ def test_committed_event_arrives_with_the_seed_envelope_and_rolled_back_never(ka
     assert OutboxEvent.objects.get().published_at is not None
 
 
-def test_kafka_topics_creates_the_six_topics_idempotently(kafka_env, capsys, settings):
+def test_kafka_topics_creates_every_catalogue_topic_idempotently(kafka_env, capsys, settings):
     _, prefix = kafka_env
     settings.KAFKA_TOPIC_PARTITIONS = 3
+    topics = ("user-events", "academic-events", "assignment-events", "grades-events", "attendance-events",
+              "notification-events", "inventory-events")  # the seed's six, then the contexts added since
 
     call_command("kafka_topics")
     first = capsys.readouterr().out
     call_command("kafka_topics")
     second = capsys.readouterr().out
 
-    for topic in ("user-events", "academic-events", "assignment-events", "grades-events", "attendance-events",
-                  "notification-events"):
+    for topic in topics:
         assert f"{prefix}{topic}" in first and f"{prefix}{topic}" in second
-    assert first.count("created") == 6 and second.count("exists") == 6
-    assert first.count("partitions=3") == 6
+    assert first.count("created") == len(topics) and second.count("exists") == len(topics)
+    assert first.count("partitions=3") == len(topics)
 
 
 def test_kafka_topics_fails_with_a_reason_when_the_broker_is_unreachable(settings):
