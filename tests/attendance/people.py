@@ -1,36 +1,11 @@
-"""The people of the attendance tests' fake school: the users factories, with the fake school's
-institution id (`School.institution_id`), so that their scope (apps.auth.contracts.scope_of)
-is that school, as for real school staff, teachers and families."""
+"""The people of the attendance tests' fake school (`School.institution_id`, tests/attendance/conftest.py): the users
+factories bound to it by tests/people.py."""
 
 from __future__ import annotations
 
-import factory
-
-from tests.users import factories as users
+from tests.people import people_of
 
 FAKE_INSTITUTION_ID = 1
 
-
-class StudentFactory(users.StudentFactory):
-    institution_id = FAKE_INSTITUTION_ID
-
-
-class TeacherFactory(users.TeacherFactory):
-    institution_id = FAKE_INSTITUTION_ID
-
-
-class GuardianFactory(users.GuardianFactory):
-    institution_id = FAKE_INSTITUTION_ID
-
-
-class StaffFactory(users.StaffFactory):
-    institution_id = FAKE_INSTITUTION_ID
-
-
-class PsychologistFactory(users.PsychologistFactory):
-    institution_id = FAKE_INSTITUTION_ID
-
-
-class GuardianLinkFactory(users.GuardianLinkFactory):
-    student = factory.SubFactory(StudentFactory)
-    guardian = factory.SubFactory(GuardianFactory)
+(StudentFactory, TeacherFactory, GuardianFactory, StaffFactory, PsychologistFactory,
+ GuardianLinkFactory) = people_of(FAKE_INSTITUTION_ID)
