@@ -1,6 +1,4 @@
-"""The academic contract answers the same locally and over HTTP (common.contracts): every method of
-AcademicContract is called in-process, then through its RPC endpoint on a live server (service token,
-scope in X-PRS1-Scope), and both answers (DTOs, or the business error's class and code) must agree.
+"""The academic contract answers the same in-process and over HTTP, DTOs or refusals (tests/contract_remote.py).
 
 The saga steps write: the remote call repeats the local one on the same rows, so it must answer exactly
 what the first call answered (they are idempotent, keyed by saga or enrollment) or refuse the same way."""
@@ -19,7 +17,7 @@ from apps.academic.contract_impl import LocalAcademic
 from apps.academic.contracts import AcademicContract, EnrollmentDTO, SectionDTO
 from apps.academic.models import Enrollment
 from common import contracts
-from common.errors import BusinessRuleViolation, Conflict, DomainError, NotFound
+from common.errors import BusinessRuleViolation, Conflict, NotFound
 from common.tenancy import SYSTEM, Scope
 from tests.academic.factories import (
     AcademicYearFactory,
@@ -28,6 +26,8 @@ from tests.academic.factories import (
     EnrollmentFactory,
     SectionFactory,
 )
+from tests.contract_remote import answer, assert_local_and_remote_agree, assert_table_covers, each_case, go_remote
+from tests.contract_remote import fresh_delegation as _fresh_delegation  # noqa: F401 (autouse fixture)
 
 A, B = "A", "B"
 D = date(2026, 3, 2)
@@ -109,53 +109,23 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_delegation(settings):
-    # One process plays both sides: the live server thread serves the RPC endpoints from this database,
-    # so the router that keeps a split-out process off a remote context's tables stays out of the way.
-    settings.DATABASE_ROUTERS = []
-    contracts.reset()
-    yield
-    contracts.reset()
-
-
-def _answer(method: str, kwargs: dict):
-    """The result, or the business error as (class, code, status, message, details)."""
-    try:
-        return getattr(academic, method)(**dict(kwargs))
-    except DomainError as exc:
-        return type(exc), exc.code, exc.status_code, exc.message, exc.details
-
-
-def _go_remote(settings, live_server) -> None:
-    settings.PRS1_REMOTE_CONTEXTS = f"academic={live_server.url}"
-    contracts.reset()
-    assert contracts.is_remote(AcademicContract)
-
-
 def test_the_table_calls_every_method_of_the_interface_and_every_method_is_idempotent():
-    assert {method for method, _ in CASES} == set(contracts.methods_of(AcademicContract))
-    assert all(spec.idempotent for spec in contracts.methods_of(AcademicContract).values())  # saga steps are keyed
+    assert_table_covers(AcademicContract, CASES)  # saga steps are keyed
 
 
-@pytest.mark.parametrize(("method", "make_kwargs"), CASES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(CASES)])
+@each_case(CASES)
 @pytest.mark.django_db(transaction=True)
 def test_local_and_remote_answers_agree(method, make_kwargs, live_server, settings):
     kwargs = make_kwargs({A: _school(), B: _school()})
 
-    assert isinstance(contracts.resolve(AcademicContract), LocalAcademic)
-    local = _answer(method, kwargs)
-    _go_remote(settings, live_server)
-    remote = _answer(method, kwargs)
-
-    assert remote == local
-    assert type(remote) is type(local)
+    assert_local_and_remote_agree(settings, live_server, AcademicContract, LocalAcademic,
+                                  lambda: answer(academic, method, kwargs))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_remote_steps_land_answers_are_typed_and_errors_keep_class_and_code(live_server, settings):
     a, b = _school(), _school()
-    _go_remote(settings, live_server)
+    go_remote(settings, live_server, AcademicContract)
 
     opened = academic.enrollment_open(scope=Scope.school(a.institution_id), **_new(a, "s5a"))
     seated = academic.enrollment_assign_to_section(scope=SYSTEM, enrollment_id=opened.id)
@@ -187,7 +157,7 @@ def test_auths_lookups_answer_only_network_wide_callers(live_server, settings):
     """institution_section_ids takes no scope (a @system_lookup for auth's rules): over RPC a service bound to
     one school may not use it at all, about any school; a network-wide caller gets the answer."""
     a, b = _school(), _school()
-    _go_remote(settings, live_server)
+    go_remote(settings, live_server, AcademicContract)
     client = contracts.resolve(AcademicContract)
     spec = contracts.methods_of(AcademicContract)["institution_section_ids"]
 

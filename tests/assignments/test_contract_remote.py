@@ -1,6 +1,5 @@
-"""The assignments contract answers the same locally and over HTTP (common.contracts): every method of
-AssignmentsContract is called in-process, then through its RPC endpoint on a live server (service token,
-scope in X-PRS1-Scope), and both answers (DTOs, or the business error's class and code) must agree."""
+"""The assignments contract answers the same in-process and over HTTP, DTOs or refusals
+(tests/contract_remote.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +10,11 @@ import pytest
 from apps.assignments import contracts as assignments
 from apps.assignments.contract_impl import LocalAssignments
 from apps.assignments.contracts import AssignmentsContract, AvailabilityDTO, ConflictDTO
-from common import contracts
-from common.errors import DomainError, NotFound, ValidationFailed
+from common.errors import NotFound, ValidationFailed
 from common.tenancy import SYSTEM, Scope
 from tests.assignments import factories
+from tests.contract_remote import answer, assert_local_and_remote_agree, assert_table_covers, each_case, go_remote
+from tests.contract_remote import fresh_delegation as _fresh_delegation  # noqa: F401 (autouse fixture)
 from tests.users.factories import TeacherFactory
 
 A, B = 1, 2
@@ -65,50 +65,24 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_delegation(settings):
-    # One process plays both sides: the live server thread serves the RPC endpoints from this database,
-    # so the router that keeps a split-out process off a remote context's tables stays out of the way.
-    settings.DATABASE_ROUTERS = []
-    contracts.reset()
-    yield
-    contracts.reset()
-
-
-def _answer(method: str, kwargs: dict):
-    """The result, or the business error as (class, code, status, message, details)."""
-    try:
-        return getattr(assignments, method)(**dict(kwargs))
-    except DomainError as exc:
-        return type(exc), exc.code, exc.status_code, exc.message, exc.details
-
-
 def test_the_table_calls_every_method_of_the_interface():
-    assert {method for method, _ in CASES} == set(contracts.methods_of(AssignmentsContract))
+    assert_table_covers(AssignmentsContract, CASES, idempotent=False)
 
 
-@pytest.mark.parametrize(("method", "make_kwargs"), CASES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(CASES)])
+@each_case(CASES)
 @pytest.mark.django_db(transaction=True)
 def test_local_and_remote_answers_agree(method, make_kwargs, live_server, settings):
     schools = {A: _school(A), B: _school(B)}
     kwargs = make_kwargs(schools)
 
-    assert isinstance(contracts.resolve(AssignmentsContract), LocalAssignments)
-    local = _answer(method, kwargs)
-    settings.PRS1_REMOTE_CONTEXTS = f"assignments={live_server.url}"
-    contracts.reset()
-    assert contracts.is_remote(AssignmentsContract)
-    remote = _answer(method, kwargs)
-
-    assert remote == local
-    assert type(remote) is type(local)
+    assert_local_and_remote_agree(settings, live_server, AssignmentsContract, LocalAssignments,
+                                  lambda: answer(assignments, method, kwargs))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_remote_answers_are_typed_dtos_and_errors_keep_class_and_code(live_server, settings):
     schools = {A: _school(A), B: _school(B)}
-    settings.PRS1_REMOTE_CONTEXTS = f"assignments={live_server.url}"
-    contracts.reset()
+    go_remote(settings, live_server, AssignmentsContract)
 
     busy = assignments.check_availability(scope=Scope.school(A), **_block(schools[A], day_of_week=1,
                                                                            start_time=time(9), end_time=time(10),

@@ -1,10 +1,8 @@
-"""The attendance contract answers the same locally and over HTTP (common.contracts): every method of
-AttendanceContract is called in-process, then through its RPC endpoint on a live server (service token,
-scope in X-PRS1-Scope), and both answers (the result, or the business error's class and code) must agree.
+"""The attendance contract answers the same in-process and over HTTP, results or refusals (tests/contract_remote.py).
 
-The methods write, so each side gets its own copy of the world (same shape, fresh ids): the local call
-runs on one, the remote call on the other. Academic and institution are the attendance tests' in-memory
-school (tests/attendance/conftest.py), shared by the live server's thread."""
+The methods write, so each side gets its own copy of the world (same shape, fresh ids). Academic and
+institution are the attendance tests' in-memory school (tests/attendance/conftest.py), shared by the live
+server's thread."""
 
 from __future__ import annotations
 
@@ -15,10 +13,11 @@ from apps.attendance import services
 from apps.attendance.contract_impl import LocalAttendance
 from apps.attendance.contracts import AttendanceContract
 from apps.attendance.models import AttendanceRecord, StudentAttendanceProfile
-from common import contracts
-from common.errors import DomainError, NotFound
+from common.errors import NotFound
 from common.tenancy import SYSTEM, Scope
 from tests.attendance.people import StudentFactory
+from tests.contract_remote import answer, assert_local_and_remote_agree, assert_table_covers, each_case, go_remote
+from tests.contract_remote import fresh_delegation as _fresh_delegation  # noqa: F401 (autouse fixture)
 from tests.users import factories as users
 
 A, B = 1, 2  # the fake school (tests/attendance/conftest.py) and another school of the network
@@ -67,53 +66,24 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_delegation(settings):
-    # One process plays both sides: the live server thread serves the RPC endpoints from this database,
-    # so the router that keeps a split-out process off a remote context's tables stays out of the way.
-    settings.DATABASE_ROUTERS = []
-    contracts.reset()
-    yield
-    contracts.reset()
-
-
-def _answer(method: str, kwargs: dict):
-    """The result, or the business error as (class, code, status, message, details)."""
-    try:
-        return getattr(attendance, method)(**dict(kwargs))
-    except DomainError as exc:
-        return type(exc), exc.code, exc.status_code, exc.message, exc.details
-
-
-def _go_remote(settings, live_server) -> None:
-    settings.PRS1_REMOTE_CONTEXTS = f"attendance={live_server.url}"
-    contracts.reset()
-    assert contracts.is_remote(AttendanceContract)
-
-
 def test_the_table_calls_every_method_of_the_interface_and_every_method_is_idempotent():
-    assert {method for method, _ in CASES} == set(contracts.methods_of(AttendanceContract))
-    assert all(spec.idempotent for spec in contracts.methods_of(AttendanceContract).values())  # keyed by enrollment
+    assert_table_covers(AttendanceContract, CASES)  # keyed by enrollment
 
 
-@pytest.mark.parametrize(("method", "make_kwargs"), CASES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(CASES)])
+@each_case(CASES)
 @pytest.mark.django_db(transaction=True)
 def test_local_and_remote_answers_agree(method, make_kwargs, school, days, live_server, settings):
     here, there = _world(school, days, 100), _world(school, days, 200)
 
-    assert isinstance(contracts.resolve(AttendanceContract), LocalAttendance)
-    local = _answer(method, make_kwargs(here))
-    _go_remote(settings, live_server)
-    remote = _answer(method, make_kwargs(there))
-
-    assert remote == local
-    assert type(remote) is type(local)
+    assert_local_and_remote_agree(settings, live_server, AttendanceContract, LocalAttendance,
+                                  lambda: answer(attendance, method, make_kwargs(here)),
+                                  lambda: answer(attendance, method, make_kwargs(there)))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_remote_writes_land_and_errors_keep_class_and_code(school, days, live_server, settings):
     world = _world(school, days, 100)
-    _go_remote(settings, live_server)
+    go_remote(settings, live_server, AttendanceContract)
 
     assert attendance.initialize_attendance(scope=Scope.school(A), enrollment_id=world["a_new"],
                                             student_id=world["a_newcomer"], section_id=world["a_section"]) is True

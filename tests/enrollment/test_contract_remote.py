@@ -1,7 +1,5 @@
-"""The enrollment contract answers the same locally and over HTTP (common.contracts): every method of
-EnrollmentContract is called in-process, then through its RPC endpoint on a live server (service token,
-scope in X-PRS1-Scope), and both answers must agree. A request of another school is unknown (None) on
-both paths, never a refusal that names it."""
+"""The enrollment contract answers the same in-process and over HTTP (tests/contract_remote.py). A request of
+another school is unknown (None) on both paths, never a refusal that names it."""
 
 from __future__ import annotations
 
@@ -13,9 +11,10 @@ from apps.enrollment import contracts as enrollment
 from apps.enrollment.contract_impl import LocalEnrollment
 from apps.enrollment.contracts import EnrollmentContract, EnrollmentRequestDTO
 from apps.enrollment.sagas import STUDENT_ENROLLMENT
-from common import contracts
 from common.tenancy import SYSTEM, Scope
 from events.saga.models import SagaInstance, SagaStatus
+from tests.contract_remote import assert_local_and_remote_agree, assert_table_covers, each_case, go_remote
+from tests.contract_remote import fresh_delegation as _fresh_delegation  # noqa: F401 (autouse fixture)
 
 A, B = 31, 32  # two schools of the network (the saga's data names its school)
 
@@ -47,45 +46,23 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_delegation(settings):
-    # One process plays both sides: the live server thread serves the RPC endpoints from this database,
-    # so the router that keeps a split-out process off a remote context's tables stays out of the way.
-    settings.DATABASE_ROUTERS = []
-    contracts.reset()
-    yield
-    contracts.reset()
-
-
-def _go_remote(settings, live_server) -> None:
-    settings.PRS1_REMOTE_CONTEXTS = f"enrollment={live_server.url}"
-    contracts.reset()
-    assert contracts.is_remote(EnrollmentContract)
-
-
 def test_the_table_calls_every_method_of_the_interface_and_every_method_is_idempotent():
-    assert {method for method, _ in CASES} == set(contracts.methods_of(EnrollmentContract))
-    assert all(spec.idempotent for spec in contracts.methods_of(EnrollmentContract).values())
+    assert_table_covers(EnrollmentContract, CASES)
 
 
-@pytest.mark.parametrize(("method", "make_kwargs"), CASES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(CASES)])
+@each_case(CASES)
 @pytest.mark.django_db(transaction=True)
 def test_local_and_remote_answers_agree(method, make_kwargs, live_server, settings):
     kwargs = make_kwargs(_world())
 
-    assert isinstance(contracts.resolve(EnrollmentContract), LocalEnrollment)
-    local = getattr(enrollment, method)(**dict(kwargs))
-    _go_remote(settings, live_server)
-    remote = getattr(enrollment, method)(**dict(kwargs))
-
-    assert remote == local
-    assert type(remote) is type(local)
+    assert_local_and_remote_agree(settings, live_server, EnrollmentContract, LocalEnrollment,
+                                  lambda: getattr(enrollment, method)(**dict(kwargs)))  # no refusal expected
 
 
 @pytest.mark.django_db(transaction=True)
 def test_remote_answers_are_typed_dtos_and_foreign_requests_are_unknown(live_server, settings):
     world = _world()
-    _go_remote(settings, live_server)
+    go_remote(settings, live_server, EnrollmentContract)
 
     done = enrollment.get_enrollment_request(scope=Scope.school(A), saga_id=world["a_done"])
     running = enrollment.get_enrollment_request(scope=Scope.school(B), saga_id=world["b_running"])

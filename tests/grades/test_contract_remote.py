@@ -1,10 +1,8 @@
-"""The grades contract answers the same locally and over HTTP (common.contracts): every method of
-GradesContract is called in-process, then through its RPC endpoint on a live server (service token,
-scope in X-PRS1-Scope), and both answers (the result, or the business error's class and code) must agree.
+"""The grades contract answers the same in-process and over HTTP, results or refusals (tests/contract_remote.py).
 
-The methods write, so each side gets its own copy of the world (same shape, fresh ids): the local call
-runs on one, the remote call on the other. Academic and institution are the grades tests' in-memory
-fakes (tests/grades/conftest.py), shared by the live server's thread."""
+The methods write, so each side gets its own copy of the world (same shape, fresh ids). Academic and
+institution are the grades tests' in-memory fakes (tests/grades/conftest.py), shared by the live server's
+thread."""
 
 from __future__ import annotations
 
@@ -14,9 +12,10 @@ from apps.grades import contracts as grades
 from apps.grades.contract_impl import LocalGrades
 from apps.grades.contracts import GradesContract
 from apps.grades.models import GradeRecord
-from common import contracts
-from common.errors import DomainError, NotFound
+from common.errors import NotFound
 from common.tenancy import SYSTEM, Scope
+from tests.contract_remote import answer, assert_local_and_remote_agree, assert_table_covers, each_case, go_remote
+from tests.contract_remote import fresh_delegation as _fresh_delegation  # noqa: F401 (autouse fixture)
 from tests.grades.people import StudentFactory
 from tests.users import factories as users
 
@@ -63,55 +62,26 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_delegation(settings):
-    # One process plays both sides: the live server thread serves the RPC endpoints from this database,
-    # so the router that keeps a split-out process off a remote context's tables stays out of the way.
-    settings.DATABASE_ROUTERS = []
-    contracts.reset()
-    yield
-    contracts.reset()
-
-
-def _answer(method: str, kwargs: dict):
-    """The result, or the business error as (class, code, status, message, details)."""
-    try:
-        return getattr(grades, method)(**dict(kwargs))
-    except DomainError as exc:
-        return type(exc), exc.code, exc.status_code, exc.message, exc.details
-
-
-def _go_remote(settings, live_server) -> None:
-    settings.PRS1_REMOTE_CONTEXTS = f"grades={live_server.url}"
-    contracts.reset()
-    assert contracts.is_remote(GradesContract)
-
-
 def test_the_table_calls_every_method_of_the_interface_and_every_method_is_idempotent():
-    assert {method for method, _ in CASES} == set(contracts.methods_of(GradesContract))
-    assert all(spec.idempotent for spec in contracts.methods_of(GradesContract).values())  # saga steps keyed by enrollment
+    assert_table_covers(GradesContract, CASES)  # saga steps keyed by enrollment
 
 
-@pytest.mark.parametrize(("method", "make_kwargs"), CASES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(CASES)])
+@each_case(CASES)
 @pytest.mark.django_db(transaction=True)
 def test_local_and_remote_answers_agree(method, make_kwargs, school, live_server, settings):
     _calendar(school)
     here, there = _world(school), _world(school)
 
-    assert isinstance(contracts.resolve(GradesContract), LocalGrades)
-    local = _answer(method, make_kwargs(here))
-    _go_remote(settings, live_server)
-    remote = _answer(method, make_kwargs(there))
-
-    assert remote == local
-    assert type(remote) is type(local)
+    assert_local_and_remote_agree(settings, live_server, GradesContract, LocalGrades,
+                                  lambda: answer(grades, method, make_kwargs(here)),
+                                  lambda: answer(grades, method, make_kwargs(there)))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_remote_writes_land_and_errors_keep_class_and_code(school, live_server, settings):
     _calendar(school)
     world = _world(school)
-    _go_remote(settings, live_server)
+    go_remote(settings, live_server, GradesContract)
 
     created = grades.initialize_grade_records(scope=Scope.school(A), enrollment_id=world["a_new"],
                                               student_id=world["a_newcomer"], section_id=world["a_section"])

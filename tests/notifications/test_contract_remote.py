@@ -1,11 +1,9 @@
-"""The notifications contract answers the same locally and over HTTP (common.contracts): every method of
-NotificationsContract is called in-process, then through its RPC endpoint on a live server (service
-token, scope in X-PRS1-Scope), and both answers (the messages queued, or the business error's class and
-code) must agree.
+"""The notifications contract answers the same in-process and over HTTP, the messages queued or refusals
+(tests/contract_remote.py).
 
-The methods send, so each side gets its own copy of the world (same shape, fresh ids): the local call
-runs on one, the remote call on the other, and answers are compared by what the messages are (who,
-which channel, which template and school, what they say), not by their ids."""
+The methods send, so each side gets its own copy of the world (same shape, fresh ids), and answers are
+compared by what the messages are (who, which channel, which template and school, what they say), not by
+their ids."""
 
 from __future__ import annotations
 
@@ -15,10 +13,11 @@ from apps.notifications import contracts as notifications
 from apps.notifications.contract_impl import LocalNotifications
 from apps.notifications.contracts import NotificationsContract
 from apps.notifications.models import Message, NotificationTemplate
-from common import contracts
-from common.errors import BusinessRuleViolation, DomainError, NotFound
+from common.errors import BusinessRuleViolation, NotFound
 from common.tenancy import SYSTEM, Scope
 from tests.academic.factories import InstitutionFactory, SectionFactory
+from tests.contract_remote import Refusal, answer, assert_local_and_remote_agree, assert_table_covers, each_case, go_remote
+from tests.contract_remote import fresh_delegation as _fresh_delegation  # noqa: F401 (autouse fixture)
 from tests.users.factories import GuardianFactory, GuardianLinkFactory, StudentFactory, TeacherFactory
 
 TEMPLATES = {
@@ -81,16 +80,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_delegation(settings):
-    # One process plays both sides: the live server thread serves the RPC endpoints from this database,
-    # so the router that keeps a split-out process off a remote context's tables stays out of the way.
-    settings.DATABASE_ROUTERS = []
-    contracts.reset()
-    yield
-    contracts.reset()
-
-
 def _messages(ids: list[int], world: dict) -> list[tuple]:
     """What the messages are, in the world's own words (ids differ between the two copies)."""
     rows = Message.objects.filter(pk__in=ids)
@@ -100,41 +89,29 @@ def _messages(ids: list[int], world: dict) -> list[tuple]:
 
 
 def _answer(method: str, kwargs: dict, world: dict):
-    """The messages queued, or the business error as (class, code, status, message, details)."""
+    """The messages queued, or the business error as a Refusal."""
     before = Message.objects.count()
-    try:
-        ids = getattr(notifications, method)(**dict(kwargs))
-    except DomainError as exc:
+    ids = answer(notifications, method, kwargs)
+    if isinstance(ids, Refusal):
         assert Message.objects.count() == before  # a refusal queues nothing
-        return type(exc), exc.code, exc.status_code, exc.message, exc.details
+        return ids
     assert type(ids) is list and all(type(i) is int for i in ids)
     return _messages(ids, world)
 
 
-def _go_remote(settings, live_server) -> None:
-    settings.PRS1_REMOTE_CONTEXTS = f"notifications={live_server.url}"
-    contracts.reset()
-    assert contracts.is_remote(NotificationsContract)
-
-
 def test_the_table_calls_every_method_of_the_interface_and_every_method_is_idempotent():
-    assert {method for method, _ in CASES} == set(contracts.methods_of(NotificationsContract))
-    assert all(spec.idempotent for spec in contracts.methods_of(NotificationsContract).values())  # keyed sends
+    assert_table_covers(NotificationsContract, CASES)  # keyed sends
 
 
-@pytest.mark.parametrize(("method", "make_kwargs"), CASES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(CASES)])
+@each_case(CASES)
 @pytest.mark.django_db(transaction=True)
 def test_local_and_remote_answers_agree(method, make_kwargs, live_server, settings):
     _templates()
     here, there = _world(), _world()
 
-    assert isinstance(contracts.resolve(NotificationsContract), LocalNotifications)
-    local = _answer(method, make_kwargs(here), here)
-    _go_remote(settings, live_server)
-    remote = _answer(method, make_kwargs(there), there)
-
-    assert remote == local
-    assert type(remote) is type(local)
+    assert_local_and_remote_agree(settings, live_server, NotificationsContract, LocalNotifications,
+                                  lambda: _answer(method, make_kwargs(here), here),
+                                  lambda: _answer(method, make_kwargs(there), there))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -142,7 +119,7 @@ def test_remote_sends_land_once_and_errors_keep_class_and_code(live_server, sett
     _templates()
     w = _world()
     a = w["A"]
-    _go_remote(settings, live_server)
+    go_remote(settings, live_server, NotificationsContract)
 
     ids = notifications.notify_guardians(scope=Scope.school(a["id"]), student_id=a["student"],
                                          template_key="remote_note", context=CONTEXT, idempotency_key="note:9")

@@ -1,6 +1,4 @@
-"""The users contract answers the same locally and over HTTP (common.contracts): every method of
-UsersContract is called in-process, then through its RPC endpoint on a live server (service token,
-scope in X-PRS1-Scope), and both answers (DTOs, or the business error's class and code) must agree."""
+"""The users contract answers the same in-process and over HTTP, DTOs or refusals (tests/contract_remote.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +10,11 @@ from apps.users.contract_impl import LocalUsers
 from apps.users.contracts import GuardianDTO, UserDTO, UsersContract, UserSecurityDTO
 from apps.users.models import User
 from common import contracts
-from common.errors import DomainError, NotFound, PermissionDenied
+from common.errors import NotFound, PermissionDenied
 from common.tenancy import SYSTEM, Scope
 from tests.academic.factories import InstitutionFactory
+from tests.contract_remote import answer, assert_local_and_remote_agree, assert_table_covers, each_case, go_remote
+from tests.contract_remote import fresh_delegation as _fresh_delegation  # noqa: F401 (autouse fixture)
 from tests.users.factories import GuardianFactory, GuardianLinkFactory, StudentFactory, TeacherFactory
 
 
@@ -70,55 +70,25 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_delegation(settings):
-    # One process plays both sides: the live server thread serves the RPC endpoints from this database,
-    # so the router that keeps a split-out process off a remote context's tables stays out of the way.
-    settings.DATABASE_ROUTERS = []
-    contracts.reset()
-    yield
-    contracts.reset()
-
-
-def _answer(method: str, kwargs: dict):
-    """The result, or the business error as (class, code, status, message, details)."""
-    try:
-        return getattr(users, method)(**dict(kwargs))
-    except DomainError as exc:
-        return type(exc), exc.code, exc.status_code, exc.message, exc.details
-
-
-def _go_remote(settings, live_server) -> None:
-    settings.PRS1_REMOTE_CONTEXTS = f"users={live_server.url}"
-    contracts.reset()
-    assert contracts.is_remote(UsersContract)
-
-
 def test_the_table_calls_every_method_of_the_interface_and_every_method_is_idempotent():
-    assert {method for method, _ in CASES} == set(contracts.methods_of(UsersContract))
-    assert all(spec.idempotent for spec in contracts.methods_of(UsersContract).values())
+    assert_table_covers(UsersContract, CASES)
     assert not any(contracts.methods_of(UsersContract)[name].takes_scope
                    for name in ("guardian_student_ids", "check_credentials", "user_security_summary"))
 
 
-@pytest.mark.parametrize(("method", "make_kwargs"), CASES, ids=[f"{m}-{i}" for i, (m, _) in enumerate(CASES)])
+@each_case(CASES)
 @pytest.mark.django_db(transaction=True)
 def test_local_and_remote_answers_agree(method, make_kwargs, live_server, settings):
     kwargs = make_kwargs(_world())
 
-    assert isinstance(contracts.resolve(UsersContract), LocalUsers)
-    local = _answer(method, kwargs)
-    _go_remote(settings, live_server)
-    remote = _answer(method, kwargs)
-
-    assert remote == local
-    assert type(remote) is type(local)
+    assert_local_and_remote_agree(settings, live_server, UsersContract, LocalUsers,
+                                  lambda: answer(users, method, kwargs))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_remote_answers_are_typed_dtos_and_errors_keep_class_and_code(live_server, settings):
     w = _world()
-    _go_remote(settings, live_server)
+    go_remote(settings, live_server, UsersContract)
 
     found = users.get_users(scope=Scope.school(w["A"]), user_ids={w["a_student"], w["b_student"]})
     assert list(found) == [w["a_student"]] and isinstance(found[w["a_student"]], UserDTO)
