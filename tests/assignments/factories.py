@@ -90,3 +90,20 @@ class ScheduleBlockFactory(DjangoModelFactory):
     end_time = time(9, 0)
     start_minute = factory.LazyAttribute(lambda o: week_minute(o.day_of_week, o.start_time))
     end_minute = factory.LazyAttribute(lambda o: week_minute(o.day_of_week, o.end_time))
+
+
+def school_with_a_block(institution_id: int) -> dict:
+    """One school's section, course and teacher, the teacher's assignment there and one booked block
+    (Monday 8:00–9:30, Aula 1), made through the services: what the tenancy and contract tests compare."""
+    from apps.assignments import services
+    from common.tenancy import SYSTEM
+
+    the_section = section(institution_id=institution_id)
+    the_course = course(institution_id=institution_id)
+    teacher = TeacherFactory(institution_id=institution_id)
+    assignment = services.assignment_create(scope=SYSTEM, teacher_id=teacher.pk, course_id=the_course.pk,
+                                            section_id=the_section.pk)
+    block = services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=1,
+                                           start_time=time(8), end_time=time(9, 30), room="Aula 1")
+    return {"section": the_section, "course": the_course, "teacher": teacher, "assignment": assignment,
+            "block": block}

@@ -15,22 +15,11 @@ from common.tenancy import SYSTEM, Scope
 from tests.assignments import factories
 from tests.contract_remote import answer, assert_local_and_remote_agree, assert_table_covers, each_case, go_remote
 from tests.contract_remote import fresh_delegation as _fresh_delegation  # noqa: F401 (autouse fixture)
-from tests.users.factories import TeacherFactory
 
 A, B = 1, 2
 
 
-def _school(institution_id: int) -> dict:
-    from apps.assignments import services
-
-    section = factories.section(institution_id=institution_id)
-    course = factories.course(institution_id=institution_id)
-    teacher = TeacherFactory(institution_id=institution_id)
-    assignment = services.assignment_create(scope=SYSTEM, teacher_id=teacher.pk, course_id=course.pk,
-                                            section_id=section.pk)
-    block = services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=1,
-                                           start_time=time(8), end_time=time(9, 30), room="Aula 1")
-    return {"section": section, "course": course, "teacher": teacher, "assignment": assignment, "block": block}
+_school = factories.school_with_a_block
 
 
 def _block(d: dict, **overrides) -> dict:

@@ -16,7 +16,7 @@ from apps.auth.tokens import issue_pair
 from common.errors import NotFound
 from common.tenancy import SYSTEM, Scope
 from tests.assignments import factories
-from tests.users.factories import StaffFactory, TeacherFactory
+from tests.users.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,7 @@ BASE = "/api/v1/assignments"
 A, B = 1, 2
 
 
-def _school(institution_id: int) -> dict:
-    section = factories.section(institution_id=institution_id)
-    course = factories.course(institution_id=institution_id)
-    teacher = TeacherFactory(institution_id=institution_id)
-    assignment = services.assignment_create(scope=SYSTEM, teacher_id=teacher.pk, course_id=course.pk,
-                                            section_id=section.pk)
-    block = services.schedule_block_create(scope=SYSTEM, assignment_id=assignment.pk, day_of_week=1,
-                                           start_time=time(8), end_time=time(9, 30), room="Aula 1")
-    return {"section": section, "course": course, "teacher": teacher, "assignment": assignment, "block": block}
+_school = factories.school_with_a_block
 
 
 @pytest.fixture
