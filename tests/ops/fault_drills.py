@@ -198,7 +198,13 @@ def broker_restart(tmp: Path, *, per_phase: int = 60, aggregates: int = 5, downt
         relay = procs.relay(env, "--batch-size", "25")
         consumer = procs.consumer(env)
 
-        phase1 = write_events(stream(0, per_phase, aggregates))
+        # Phase 1 is longer than phases 2 and 3 together, on the same aggregates (so the same partitions): the
+        # consumer's position from phase 1 then lies past the end of every partition of the restarted (empty)
+        # broker, so its next fetch is out of range and `auto.offset.reset=earliest` takes it to the start of
+        # the new log. (Were the new log to grow past the old position first, a fetch there would land in the
+        # middle of it: the memory broker losing its log is what makes offsets meaningless, not the processes.)
+        first = per_phase * 3
+        phase1 = write_events(stream(0, first, aggregates))
         wait_for(lambda: inbox_count(ids(phase1)) == len(phase1) or _died(relay, consumer, procs), timeout=90,
                  message="phase 1 applied")
         _check_alive(relay, consumer, procs)
@@ -208,14 +214,14 @@ def broker_restart(tmp: Path, *, per_phase: int = 60, aggregates: int = 5, downt
         killed = time.time()
         phase2 = []
         for chunk in range(4):  # written while the broker is down, in four commits
-            phase2 += write_events(stream(per_phase + chunk * per_phase // 4, per_phase // 4, aggregates))
+            phase2 += write_events(stream(first + chunk * per_phase // 4, per_phase // 4, aggregates))
             time.sleep(downtime / 4)
 
         broker = start_tansu(port)
         back = time.time()
         result.downtime_s = back - killed
         kafka.ensure_topics(timeout=15)  # what `manage.py kafka_topics` does
-        phase3 = write_events(stream(per_phase * 2, per_phase, aggregates))
+        phase3 = write_events(stream(first + per_phase, per_phase, aggregates))
 
         result.written = phase1 + phase2 + phase3
         result.after_restart = phase2 + phase3
