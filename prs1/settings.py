@@ -274,7 +274,8 @@ SPECTACULAR_SETTINGS = {
                             "ComponentKindEnum": "apps.grades.models.ComponentKind",
                             "EducationLevelEnum": "apps.institution.models.Level",
                             "LanguageEnum": "apps.notifications.models.LANGUAGES",
-                            "RoomKindEnum": "apps.inventory.models.RoomKind"},
+                            "RoomKindEnum": "apps.inventory.models.RoomKind",
+                            "MovementKindEnum": "apps.inventory.models.MovementKind"},
     # Self-hosted (drf-spectacular-sidecar): the Content-Security-Policy allows no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -6,7 +6,17 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from apps.inventory.models import Asset, AssetHistory, Loan, OverdueNotice, Room, RoomBooking
+from apps.inventory.models import (
+    Asset,
+    AssetHistory,
+    Consumable,
+    Loan,
+    OverdueNotice,
+    Room,
+    RoomBooking,
+    StockLevel,
+    StockMovement,
+)
 from apps.users import contracts as users
 from common.admin import TenantAdmin, TenantTabularInline
 from common.tenancy import SYSTEM
@@ -83,3 +93,32 @@ class RoomBookingAdmin(TenantAdmin):
     list_select_related = ("room",)
     date_hierarchy = "starts_at"
     tenant_references = {"booked_by_id": _user_school}
+
+
+class StockLevelInline(TenantTabularInline):
+    model = StockLevel
+    extra = 0
+    fields = ("campus_id", "quantity", "low")
+    readonly_fields = fields
+    verbose_name_plural = _("stock per campus")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Consumable)
+class ConsumableAdmin(TenantAdmin):
+    list_display = ("code", "name", "unit", "reorder_threshold")
+    search_fields = ("code", "name")
+    inlines = [StockLevelInline]
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(TenantAdmin):
+    list_display = ("stock", "kind", "delta", "quantity_after", "reason", "at", "by_id")
+    list_filter = ("kind",)
+    list_select_related = ("stock",)
+    readonly_fields = ("stock", "kind", "delta", "quantity_after", "reason", "at", "by_id")
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -87,3 +87,18 @@ class RoomBooked(EventPayload):
     starts_at: dt.datetime
     ends_at: dt.datetime
     booked_by: int | None = None
+
+
+@event_payload("stock.low", version="1.0")
+class StockLow(EventPayload):
+    """Once per crossing: a campus's stock fell to the reorder threshold or below (not again until it rises
+    above the threshold and falls again)."""
+
+    consumable_id: int
+    consumable_code: str
+    name: str
+    institution_id: int
+    campus_id: int
+    quantity: int
+    reorder_threshold: int
+    unit: str = ""

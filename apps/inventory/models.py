@@ -227,3 +227,88 @@ class RoomBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} {self.title}"
+
+
+# --- consumables ------------------------------------------------------------------------------------
+
+
+class Consumable(models.Model):
+    """A consumable item (chalk, paper, reagents) with one reorder threshold; its stock is kept per campus."""
+
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=160)
+    unit = models.CharField(_("unit"), max_length=20, default="unit")
+    reorder_threshold = models.PositiveIntegerField(
+        _("reorder threshold"), default=0,
+        help_text=_("stock.low is emitted once when a campus's stock falls to this level or below."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consumable")
+        verbose_name_plural = _("consumables")
+        ordering = ["institution_id", "code"]
+        constraints = [models.UniqueConstraint(fields=["institution_id", "code"],
+                                               name="inventory_consumable_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class StockLevel(models.Model):
+    """A consumable's stock at one campus. `low` is set when stock.low was emitted for the current crossing
+    and cleared when the stock rises above the threshold again (so one alert per crossing)."""
+
+    consumable = models.ForeignKey(Consumable, verbose_name=_("consumable"), on_delete=models.CASCADE,
+                                   related_name="stock_levels")
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    campus_id = models.BigIntegerField(_("campus"))
+    quantity = models.IntegerField(_("quantity"), default=0)
+    low = models.BooleanField(_("below threshold (alerted)"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
+        ordering = ["consumable_id", "campus_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["consumable", "campus_id"], name="inventory_stock_one_per_campus"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="inventory_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumable_id} @ {self.campus_id}: {self.quantity}"
+
+
+class MovementKind(models.TextChoices):
+    IN = "IN", _("In")
+    OUT = "OUT", _("Out")
+    ADJUSTMENT = "ADJUSTMENT", _("Adjustment")
+
+
+class StockMovement(models.Model):
+    """One stock movement (never edited): in, out, or an adjustment (signed) with its reason."""
+
+    stock = models.ForeignKey(StockLevel, verbose_name=_("stock level"), on_delete=models.CASCADE,
+                              related_name="movements")
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=MovementKind.choices)
+    delta = models.IntegerField(_("change"))
+    quantity_after = models.IntegerField(_("quantity after"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    at = models.DateTimeField(_("when"))
+    by_id = models.BigIntegerField(_("by"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stock_id} {self.kind} {self.delta:+d}"

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from apps.inventory.models import Asset, AssetHistory, Loan, Room, RoomBooking
+from apps.inventory.models import Asset, AssetHistory, Consumable, Loan, Room, RoomBooking, StockMovement
 from common.errors import NotFound
 from common.tenancy import Scope
 
@@ -72,3 +72,19 @@ def booking_get(*, scope: Scope, booking_id: int) -> RoomBooking:
     if booking is None:
         raise NotFound(_("Booking not found."), code="booking_not_found")
     return booking
+
+
+def consumables_list(*, scope: Scope) -> QuerySet[Consumable]:
+    return Consumable.objects.in_scope(scope).prefetch_related("stock_levels")
+
+
+def consumable_get(*, scope: Scope, consumable_id: int) -> Consumable:
+    consumable = Consumable.objects.in_scope(scope).filter(pk=consumable_id).first()
+    if consumable is None:
+        raise NotFound(_("Consumable not found."), code="consumable_not_found")
+    return consumable
+
+
+def stock_movements(*, scope: Scope, consumable_id: int) -> QuerySet[StockMovement]:
+    consumable = consumable_get(scope=scope, consumable_id=consumable_id)
+    return StockMovement.objects.in_scope(scope).filter(stock__consumable=consumable).select_related("stock")

@@ -5,7 +5,20 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.inventory.models import Asset, AssetCondition, AssetHistory, AssetStatus, Loan, Room, RoomBooking, RoomKind
+from apps.inventory.models import (
+    Asset,
+    AssetCondition,
+    AssetHistory,
+    AssetStatus,
+    Consumable,
+    Loan,
+    MovementKind,
+    Room,
+    RoomBooking,
+    RoomKind,
+    StockLevel,
+    StockMovement,
+)
 from common.filters import MAX_BIGINT
 
 
@@ -153,3 +166,45 @@ class BookingCreateSerializer(serializers.Serializer):
         if attrs["endsAt"] <= attrs["startsAt"]:
             raise serializers.ValidationError({"endsAt": [_("A booking ends after it starts.")]})
         return attrs
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    campusId = serializers.IntegerField(source="campus_id")
+
+    class Meta:
+        model = StockLevel
+        fields = ["campusId", "quantity", "low"]
+
+
+class ConsumableSerializer(serializers.ModelSerializer):
+    institutionId = serializers.IntegerField(source="institution_id", read_only=True)
+    reorderThreshold = serializers.IntegerField(source="reorder_threshold")
+    stock = StockLevelSerializer(source="stock_levels", many=True, read_only=True)
+
+    class Meta:
+        model = Consumable
+        fields = ["id", "institutionId", "code", "name", "unit", "reorderThreshold", "stock"]
+
+
+class ConsumableCreateSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=160)
+    unit = serializers.CharField(max_length=20, required=False, default="unit")
+    reorderThreshold = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    campusId = serializers.IntegerField(source="stock.campus_id")
+    quantityAfter = serializers.IntegerField(source="quantity_after")
+    by = serializers.IntegerField(source="by_id", allow_null=True)
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "campusId", "kind", "delta", "quantityAfter", "reason", "at", "by"]
+
+
+class StockMovementCreateSerializer(serializers.Serializer):
+    campusId = _id()
+    kind = serializers.ChoiceField(choices=MovementKind.choices)
+    quantity = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

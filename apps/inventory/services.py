@@ -25,6 +25,7 @@ from apps.inventory.events import (
     LoanOverdue,
     LoanReturned,
     RoomBooked,
+    StockLow,
 )
 from apps.inventory.models import (
     Asset,
@@ -34,10 +35,14 @@ from apps.inventory.models import (
     AssetStatus,
     BookingStatus,
     BorrowerKind,
+    Consumable,
     Loan,
+    MovementKind,
     OverdueNotice,
     Room,
     RoomBooking,
+    StockLevel,
+    StockMovement,
 )
 from apps.notifications import contracts as notifications
 from apps.users import contracts as users
@@ -416,3 +421,59 @@ def booking_cancel(*, scope: Scope, booking_id: int) -> RoomBooking:
         booking.status = BookingStatus.CANCELLED
         booking.save(update_fields=["status"])
     return booking
+
+
+# --- consumables ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consumable_create(*, scope: Scope, code: str, name: str, unit: str = "unit", reorder_threshold: int = 0,
+                      institution_id: int | None = None) -> Consumable:
+    school = _institution_for_create(scope, institution_id)
+    if Consumable.objects.filter(institution_id=school, code=code).exists():
+        raise Conflict(_("A consumable with this code already exists in the school."), code="consumable_code_taken")
+    return Consumable.objects.create(institution_id=school, code=code, name=name, unit=unit,
+                                     reorder_threshold=reorder_threshold)
+
+
+@transaction.atomic
+def stock_move(*, scope: Scope, consumable_id: int, campus_id: int, kind: str, quantity: int, reason: str = "",
+               actor_id: int | None = None) -> StockMovement:
+    """Record a movement at one campus: IN adds `quantity`, OUT takes it, ADJUSTMENT adds a signed quantity
+    and needs a reason. The campus's stock row is locked (SELECT … FOR UPDATE), so concurrent movements
+    serialize and never lose an update. Falling to the threshold or below emits stock.low once per crossing."""
+    consumable = selectors.consumable_get(scope=scope, consumable_id=consumable_id)
+    _check_campus(scope, campus_id, consumable.institution_id)
+    if kind == MovementKind.ADJUSTMENT:
+        if not reason.strip():
+            raise ValidationFailed(fields={"reason": [_("An adjustment needs a reason.")]})
+        delta = quantity
+    elif quantity <= 0:
+        raise ValidationFailed(fields={"quantity": [_("Use a positive quantity.")]})
+    else:
+        delta = quantity if kind == MovementKind.IN else -quantity
+    if delta == 0:
+        raise ValidationFailed(fields={"quantity": [_("An adjustment changes the stock.")]})
+    StockLevel.objects.get_or_create(consumable=consumable, campus_id=campus_id,
+                                     defaults={"institution_id": consumable.institution_id})
+    stock = StockLevel.objects.select_for_update().get(consumable=consumable, campus_id=campus_id)
+    after = stock.quantity + delta
+    if after < 0:
+        raise BusinessRuleViolation(
+            _("Not enough stock: %(available)d available.") % {"available": stock.quantity},
+            code="insufficient_stock")
+    stock.quantity = after
+    alert = after <= consumable.reorder_threshold and not stock.low
+    if alert:
+        stock.low = True
+    elif after > consumable.reorder_threshold:
+        stock.low = False
+    stock.save(update_fields=["quantity", "low", "updated_at"])
+    movement = StockMovement.objects.create(stock=stock, institution_id=stock.institution_id, kind=kind, delta=delta,
+                                            quantity_after=after, reason=reason, at=timezone.now(), by_id=actor_id)
+    if alert:
+        publish("stock.low", aggregate_id=consumable.pk, aggregate_type="Consumable",
+                payload=StockLow(consumable_id=consumable.pk, consumable_code=consumable.code, name=consumable.name,
+                                 institution_id=consumable.institution_id, campus_id=campus_id, quantity=after,
+                                 reorder_threshold=consumable.reorder_threshold, unit=consumable.unit))
+    return movement

@@ -17,4 +17,7 @@ urlpatterns = [
     path("loans/<int:loan_id>/renew", views.LoanRenewView.as_view(), name="loan-renew"),
     path("bookings", views.BookingListCreateView.as_view(), name="bookings"),
     path("bookings/<int:booking_id>/cancel", views.BookingCancelView.as_view(), name="booking-cancel"),
+    path("consumables", views.ConsumableListCreateView.as_view(), name="consumables"),
+    path("consumables/<int:consumable_id>/movements", views.StockMovementListCreateView.as_view(),
+         name="consumable-movements"),
 ]

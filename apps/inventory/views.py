@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from apps.auth.contracts import has_permission, principal_of, request_scope, requires
 from apps.inventory import selectors, services
-from apps.inventory.models import AssetHistory
+from apps.inventory.models import AssetHistory, StockMovement
 from apps.inventory.serializers import (
     AssetMoveSerializer,
     AssetRegisterSerializer,
@@ -28,11 +28,15 @@ from apps.inventory.serializers import (
     BookingSerializer,
     CheckinSerializer,
     CheckoutSerializer,
+    ConsumableCreateSerializer,
+    ConsumableSerializer,
     HistorySerializer,
     LoanSerializer,
     RenewSerializer,
     RoomSerializer,
     RoomWriteSerializer,
+    StockMovementCreateSerializer,
+    StockMovementSerializer,
 )
 from common.errors import PermissionDenied, ValidationFailed
 from common.filters import MAX_BIGINT
@@ -49,6 +53,11 @@ LOAN_EXAMPLE = {"id": 9, "assetId": 17, "assetCode": "INV-000017", "assetName": 
 BOOKING_EXAMPLE = {"id": 3, "roomId": 4, "roomCode": "LAB-1", "title": "Examen de ciencias",
                    "startsAt": "2026-04-20T13:00:00Z", "endsAt": "2026-04-20T15:00:00Z", "bookedBy": 7,
                    "status": "ACTIVE"}
+
+CONSUMABLE_EXAMPLE = {"id": 2, "institutionId": 1, "code": "TIZA-B", "name": "Tiza blanca (caja)", "unit": "caja",
+                      "reorderThreshold": 10, "stock": [{"campusId": 2, "quantity": 8, "low": True}]}
+MOVEMENT_EXAMPLE = {"id": 31, "campusId": 2, "kind": "OUT", "delta": -4, "quantityAfter": 8, "reason": "",
+                    "at": "2026-04-14T13:05:00Z", "by": 7}
 
 
 def _page(value: dict) -> dict:
@@ -389,3 +398,76 @@ class BookingCancelView(APIView):
             raise PermissionDenied(_("You can only cancel your own bookings."), code="not_your_booking")
         booking = services.booking_cancel(scope=scope, booking_id=booking_id)
         return Response(BookingSerializer(booking).data)
+
+
+# --- consumables ------------------------------------------------------------------------------------
+
+
+class ConsumableListCreateView(generics.ListAPIView):
+    permission_classes = [requires("inventory.read")]
+    serializer_class = ConsumableSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [requires("inventory.manage")()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.consumables_list(scope=request_scope(self.request))
+
+    @extend_schema(summary="Consumables of the caller's school with their stock per campus",
+                   examples=[OpenApiExample("Consumables", response_only=True, value=_page(CONSUMABLE_EXAMPLE))])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Create a consumable (stock starts at 0 on every campus)",
+                   request=ConsumableCreateSerializer, responses={201: ConsumableSerializer},
+                   examples=[OpenApiExample("Chalk", request_only=True, value={
+                       "code": "TIZA-B", "name": "Tiza blanca (caja)", "unit": "caja", "reorderThreshold": 10}),
+                       _error("Code taken", "409", "consumable_code_taken",
+                              "A consumable with this code already exists in the school.")])
+    def post(self, request: Request) -> Response:
+        body = ConsumableCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        consumable = services.consumable_create(scope=request_scope(request), code=d["code"], name=d["name"],
+                                                unit=d["unit"], reorder_threshold=d["reorderThreshold"])
+        return Response(ConsumableSerializer(consumable).data, status=status.HTTP_201_CREATED)
+
+
+class StockMovementListCreateView(generics.ListAPIView):
+    permission_classes = [requires("inventory.read")]
+    serializer_class = StockMovementSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [requires("inventory.manage")()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request
+            return StockMovement.objects.none()
+        return selectors.stock_movements(scope=request_scope(self.request),
+                                         consumable_id=self.kwargs["consumable_id"])
+
+    @extend_schema(summary="A consumable's stock movements, newest first",
+                   examples=[OpenApiExample("Movements", response_only=True, value=_page(MOVEMENT_EXAMPLE))])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Record a stock movement at a campus: IN, OUT, or ADJUSTMENT (signed, with a reason); "
+                           "falling to the reorder threshold emits stock.low once per crossing",
+                   request=StockMovementCreateSerializer, responses={201: StockMovementSerializer},
+                   examples=[OpenApiExample("Out", request_only=True, value={"campusId": 2, "kind": "OUT",
+                                                                             "quantity": 4}),
+                             OpenApiExample("Adjustment", request_only=True, value={
+                                 "campusId": 2, "kind": "ADJUSTMENT", "quantity": -2, "reason": "Cajas mojadas"}),
+                             _error("Not enough", "422", "insufficient_stock", "Not enough stock: 3 available.")])
+    def post(self, request: Request, consumable_id: int) -> Response:
+        body = StockMovementCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        movement = services.stock_move(scope=request_scope(request), consumable_id=consumable_id,
+                                       campus_id=d["campusId"], kind=d["kind"], quantity=d["quantity"],
+                                       reason=d["reason"], actor_id=request.user.pk)
+        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)

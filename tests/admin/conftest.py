@@ -34,6 +34,8 @@ def _value(model, f: models.Field, tag: str):
         return f"{tag}-{f.name}-{n}"[: f.max_length or 200]
     if isinstance(f, models.DecimalField):
         return Decimal("1")
+    if isinstance(f, models.SmallIntegerField | models.PositiveSmallIntegerField):
+        return n % 30000  # the counter outgrows smallint over a long session
     if isinstance(f, models.IntegerField):
         return n
     if isinstance(f, models.DateTimeField):
@@ -90,7 +92,17 @@ def build_school(tag: str) -> School:
         PeriodReopening,
     )
     from apps.institution.models import CalendarYear, Campus, GradingScale, Holiday, Institution, InstitutionConfig, Period
-    from apps.inventory.models import Asset, AssetHistory, Loan, OverdueNotice, Room, RoomBooking
+    from apps.inventory.models import (
+        Asset,
+        AssetHistory,
+        Consumable,
+        Loan,
+        OverdueNotice,
+        Room,
+        RoomBooking,
+        StockLevel,
+        StockMovement,
+    )
     from apps.notifications.models import BulkSend, Message
     from apps.users.models import GuardianLink, User
     from events.saga.models import SagaStep
@@ -100,7 +112,7 @@ def build_school(tag: str) -> School:
     s.institution_id = inst.pk
     s.make(InstitutionConfig, institution=inst)
     s.make(GradingScale, institution=inst)
-    s.make(Campus, institution=inst)
+    campus = s.make(Campus, institution=inst)
     calendar = s.make(CalendarYear, institution=inst, year=YEAR, start_date=date(YEAR, 1, 2), end_date=date(YEAR, 12, 20))
     period = s.make(Period, calendar_year=calendar, number=1, start_date=date(YEAR, 3, 1), end_date=date(YEAR, 5, 1))
     s.make(Holiday, institution=inst, date=date(YEAR, 7, 28))
@@ -157,6 +169,9 @@ def build_school(tag: str) -> School:
     s.make(OverdueNotice, loan=loan, rule="overdue_1d", days_overdue=1, sent_at=timezone.now())
     s.make(RoomBooking, room=room, title=f"{tag} Exam", starts_at=timezone.now(),
            ends_at=timezone.now() + timedelta(hours=1))
+    consumable = s.make(Consumable, code=f"{tag}-TIZA", name=f"{tag} Chalk")
+    stock = s.make(StockLevel, consumable=consumable, campus_id=campus.pk, quantity=3)
+    s.make(StockMovement, stock=stock, kind="IN", delta=3, quantity_after=3, at=timezone.now())
 
     saga = s.make(EnrollmentRequest, saga_type=STUDENT_ENROLLMENT, data={
         "student_id": student.pk, "section_id": section.pk, "institution_id": inst.pk})

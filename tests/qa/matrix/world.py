@@ -15,7 +15,7 @@ from apps.assignments.selectors import week_minute
 from apps.attendance.models import AttendanceRecord, Justification, PatternAlert
 from apps.grades.models import CompetencyEvaluation, EvaluationComponent, EvaluationPlan, GradeEntry, GradeRecord
 from apps.institution.models import CalendarYear, Campus, Holiday, Institution, InstitutionConfig, Period
-from apps.inventory.models import Asset, AssetHistory, Loan, Room, RoomBooking
+from apps.inventory.models import Asset, AssetHistory, Consumable, Loan, Room, RoomBooking, StockLevel, StockMovement
 from apps.notifications.models import BulkSend, Message, NotificationTemplate
 from apps.users.models import GuardianLink, User
 from events.saga.models import SagaInstance
@@ -173,6 +173,12 @@ def build_school(tag: str, *, seq: int) -> School:
                                          starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=2),
                                          booked_by_id=teacher.pk)
     ids.update(room=room.pk, asset=asset.pk, loan=loan.pk, booking=booking.pk)
+    consumable = Consumable.objects.create(institution_id=inst.pk, code=f"{m}TIZA", name=f"{m}Chalk", unit=f"{m}box",
+                                           reorder_threshold=2)
+    stock = StockLevel.objects.create(consumable=consumable, institution_id=inst.pk, campus_id=campus.pk, quantity=9)
+    StockMovement.objects.create(stock=stock, institution_id=inst.pk, kind="ADJUSTMENT", delta=9, quantity_after=9,
+                                 reason=f"{m}count", at=now, by_id=director.pk)
+    ids.update(consumable=consumable.pk)
 
     ids["date"] = day.isoformat()
     return school
