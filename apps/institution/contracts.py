@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
+from typing import Annotated, ClassVar
+
+from pydantic import Field
 
 from common.contracts import Contract, expose, idempotent
 from common.tenancy import Scope
@@ -52,7 +54,9 @@ class GradingScaleDTO:
     kind: str  # VIGESIMAL | LITERAL | PERCENT
     min_value: Decimal | None  # None on LITERAL
     max_value: Decimal | None
-    pass_mark: Decimal | str  # Decimal on numeric scales, the lowest passing letter ("A") on LITERAL
+    # Decimal on numeric scales, the lowest passing letter ("A") on LITERAL; over HTTP "11" must come back a
+    # Decimal, so the union is tried left to right (pydantic's smart mode would keep the JSON string).
+    pass_mark: Annotated[Decimal | str, Field(union_mode="left_to_right")]
     literal_values: tuple[str, ...]  # ordered best → worst; empty on numeric scales
     decimals: int
 
