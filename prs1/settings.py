@@ -275,7 +275,9 @@ SPECTACULAR_SETTINGS = {
                             "EducationLevelEnum": "apps.institution.models.Level",
                             "LanguageEnum": "apps.notifications.models.LANGUAGES",
                             "RoomKindEnum": "apps.inventory.models.RoomKind",
-                            "MovementKindEnum": "apps.inventory.models.MovementKind"},
+                            "MovementKindEnum": "apps.inventory.models.MovementKind",
+                            "StocktakeStatusEnum": "apps.inventory.models.StocktakeStatus",
+                            "DiscrepancyKindEnum": "apps.inventory.models.DiscrepancyKind"},
     # Self-hosted (drf-spectacular-sidecar): the Content-Security-Policy allows no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

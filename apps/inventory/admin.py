@@ -16,6 +16,8 @@ from apps.inventory.models import (
     RoomBooking,
     StockLevel,
     StockMovement,
+    Stocktake,
+    StocktakeDiscrepancy,
 )
 from apps.users import contracts as users
 from common.admin import TenantAdmin, TenantTabularInline
@@ -119,6 +121,45 @@ class StockMovementAdmin(TenantAdmin):
     list_filter = ("kind",)
     list_select_related = ("stock",)
     readonly_fields = ("stock", "kind", "delta", "quantity_after", "reason", "at", "by_id")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+class DiscrepancyInline(TenantTabularInline):
+    model = StocktakeDiscrepancy
+    extra = 0
+    can_delete = False
+    fields = ("kind", "code", "asset", "expected_room", "resolution", "note", "resolved_at", "resolved_by_id")
+    readonly_fields = fields
+    verbose_name_plural = _("discrepancy report")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Stocktake)
+class StocktakeAdmin(TenantAdmin):
+    """The stocktake screen: the count and its discrepancy report (resolved through the API's services, so the
+    assets' history and events stay right)."""
+
+    list_display = ("title", "room", "campus_id", "status", "started_at", "closed_at")
+    list_filter = ("status",)
+    search_fields = ("title", "room__code")
+    list_select_related = ("room",)
+    readonly_fields = ("status", "scanned_codes", "started_at", "started_by_id", "closed_at")
+    inlines = [DiscrepancyInline]
+    tenant_references = {"campus_id": _campus_school}
+
+
+@admin.register(StocktakeDiscrepancy)
+class StocktakeDiscrepancyAdmin(TenantAdmin):
+    list_display = ("stocktake", "kind", "code", "asset", "expected_room", "resolution", "resolved_at")
+    list_filter = ("kind", "resolution")
+    search_fields = ("code",)
+    list_select_related = ("stocktake", "asset", "expected_room")
+    readonly_fields = ("stocktake", "kind", "code", "asset", "expected_room", "resolution", "note", "resolved_at",
+                       "resolved_by_id")
 
     def has_add_permission(self, request) -> bool:
         return False

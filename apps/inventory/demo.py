@@ -1,5 +1,6 @@
 """Demo inventory: rooms (classrooms, a lab, the library, the gym), assets in them with their history, two
-loans (one of them overdue, so the overdue task has work) and a room booking. Idempotent: rows that exist
+loans (one of them overdue, so the overdue task has work), a room booking, a consumable below its reorder
+threshold and a library stocktake with its discrepancy report (missing, unexpected, wrong room). Idempotent: rows that exist
 are left alone (looked up by their school code)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from apps.inventory import services
-from apps.inventory.models import Asset, Loan, Room, RoomBooking
+from apps.inventory.models import Asset, Consumable, Loan, Room, RoomBooking, Stocktake
 from common.tenancy import SYSTEM
 
 ROOMS = [("AULA-101", "Aula 101", "CLASSROOM", 35, ["pizarra", "proyector"]),
@@ -57,3 +58,18 @@ def seed(school: dict) -> None:
         start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
         services.room_book(scope=SYSTEM, room_id=rooms["LAB-CIEN"].pk, title="Examen de ciencias", starts_at=start,
                            ends_at=start + timedelta(hours=2), actor_id=teachers[0] if teachers else actor)
+    if campus_id and not Consumable.objects.filter(institution_id=institution_id, code="TIZA-B").exists():
+        chalk = services.consumable_create(scope=SYSTEM, institution_id=institution_id, code="TIZA-B",
+                                           name="Tiza blanca (caja)", unit="caja", reorder_threshold=10)
+        services.stock_move(scope=SYSTEM, consumable_id=chalk.pk, campus_id=campus_id, kind="IN", quantity=24,
+                            actor_id=actor)
+        services.stock_move(scope=SYSTEM, consumable_id=chalk.pk, campus_id=campus_id, kind="OUT", quantity=16,
+                            actor_id=actor)  # 8 left: below the threshold, one stock.low
+    if not Stocktake.objects.filter(institution_id=institution_id, room=rooms["BIBLIO"]).exists():
+        stocktake = services.stocktake_start(scope=SYSTEM, institution_id=institution_id,
+                                             title="Inventario anual — Biblioteca", room_id=rooms["BIBLIO"].pk,
+                                             actor_id=actor)
+        # INV-000001 is on loan (not expected); LIB-000001 is missing; the projector of AULA-101 is found here;
+        # one label belongs to no asset
+        services.stocktake_scan(scope=SYSTEM, stocktake_id=stocktake.pk,
+                                codes=["INV-000002", "INV-000004", "ETQ-SIN-REGISTRO"])

@@ -312,3 +312,80 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stock_id} {self.kind} {self.delta:+d}"
+
+
+# --- stocktake --------------------------------------------------------------------------------------
+
+
+class StocktakeStatus(models.TextChoices):
+    OPEN = "OPEN", _("Open")
+    CLOSED = "CLOSED", _("Closed")
+
+
+class Stocktake(models.Model):
+    """A count of one room or one campus: the codes scanned (asset code or barcode) and, from them, the
+    discrepancy report."""
+
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    title = models.CharField(_("title"), max_length=160)
+    campus_id = models.BigIntegerField(_("campus"), null=True, blank=True)
+    room = models.ForeignKey(Room, verbose_name=_("room"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="stocktakes")
+    status = models.CharField(_("status"), max_length=8, choices=StocktakeStatus.choices,
+                              default=StocktakeStatus.OPEN)
+    scanned_codes = models.JSONField(_("scanned codes"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    started_by_id = models.BigIntegerField(_("started by"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DiscrepancyKind(models.TextChoices):
+    MISSING = "MISSING", _("Missing")
+    UNEXPECTED = "UNEXPECTED", _("Unexpected")
+    WRONG_ROOM = "WRONG_ROOM", _("Wrong room")
+
+
+class Resolution(models.TextChoices):
+    FOUND = "FOUND", _("Found where it belongs")
+    LOST = "LOST", _("Lost (asset retired)")
+    MOVED = "MOVED", _("Moved here (asset moved)")
+    RETURNED = "RETURNED", _("Returned to its room")
+    DISMISSED = "DISMISSED", _("Dismissed")
+
+
+class StocktakeDiscrepancy(models.Model):
+    stocktake = models.ForeignKey(Stocktake, verbose_name=_("stocktake"), on_delete=models.CASCADE,
+                                  related_name="discrepancies")
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=DiscrepancyKind.choices)
+    code = models.CharField(_("code"), max_length=64)
+    asset = models.ForeignKey(Asset, verbose_name=_("asset"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    expected_room = models.ForeignKey(Room, verbose_name=_("expected room"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    resolution = models.CharField(_("resolution"), max_length=10, choices=Resolution.choices, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by_id = models.BigIntegerField(_("resolved by"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stocktake discrepancy")
+        verbose_name_plural = _("stocktake discrepancies")
+        ordering = ["stocktake_id", "kind", "code"]
+        constraints = [models.UniqueConstraint(fields=["stocktake", "kind", "code"],
+                                               name="inventory_discrepancy_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code}"

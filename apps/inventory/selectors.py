@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Func, IntegerField, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from apps.inventory.models import Asset, AssetHistory, Consumable, Loan, Room, RoomBooking, StockMovement
+from apps.inventory.models import (
+    Asset,
+    AssetHistory,
+    Consumable,
+    Loan,
+    Room,
+    RoomBooking,
+    StockMovement,
+    Stocktake,
+)
 from common.errors import NotFound
 from common.tenancy import Scope
 
@@ -88,3 +97,24 @@ def consumable_get(*, scope: Scope, consumable_id: int) -> Consumable:
 def stock_movements(*, scope: Scope, consumable_id: int) -> QuerySet[StockMovement]:
     consumable = consumable_get(scope=scope, consumable_id=consumable_id)
     return StockMovement.objects.in_scope(scope).filter(stock__consumable=consumable).select_related("stock")
+
+
+def stocktakes_list(*, scope: Scope) -> QuerySet[Stocktake]:
+    return Stocktake.objects.in_scope(scope).select_related("room").defer("scanned_codes").annotate(
+        scanned_count=Func(F("scanned_codes"), function="jsonb_array_length", output_field=IntegerField()),
+        open_discrepancies=Count("discrepancies", filter=Q(discrepancies__resolution="")),
+        discrepancy_count=Count("discrepancies")).order_by("-started_at", "-id")
+
+
+def stocktake_get(*, scope: Scope, stocktake_id: int) -> Stocktake:
+    stocktake = Stocktake.objects.in_scope(scope).filter(pk=stocktake_id).select_related("room").first()
+    if stocktake is None:
+        raise NotFound(_("Stocktake not found."), code="stocktake_not_found")
+    return stocktake
+
+
+def stocktake_report(*, scope: Scope, stocktake_id: int) -> Stocktake:
+    stocktake = stocktakes_list(scope=scope).filter(pk=stocktake_id).prefetch_related("discrepancies").first()
+    if stocktake is None:
+        raise NotFound(_("Stocktake not found."), code="stocktake_not_found")
+    return stocktake

@@ -13,11 +13,14 @@ from apps.inventory.models import (
     Consumable,
     Loan,
     MovementKind,
+    Resolution,
     Room,
     RoomBooking,
     RoomKind,
     StockLevel,
     StockMovement,
+    Stocktake,
+    StocktakeDiscrepancy,
 )
 from common.filters import MAX_BIGINT
 
@@ -208,3 +211,52 @@ class StockMovementCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MovementKind.choices)
     quantity = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000)
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class DiscrepancySerializer(serializers.ModelSerializer):
+    assetId = serializers.IntegerField(source="asset_id", allow_null=True)
+    expectedRoomId = serializers.IntegerField(source="expected_room_id", allow_null=True)
+    resolvedAt = serializers.DateTimeField(source="resolved_at", allow_null=True)
+    resolvedBy = serializers.IntegerField(source="resolved_by_id", allow_null=True)
+
+    class Meta:
+        model = StocktakeDiscrepancy
+        fields = ["id", "kind", "code", "assetId", "expectedRoomId", "resolution", "note", "resolvedAt",
+                  "resolvedBy"]
+
+
+class StocktakeSerializer(serializers.ModelSerializer):
+    institutionId = serializers.IntegerField(source="institution_id", read_only=True)
+    campusId = serializers.IntegerField(source="campus_id", allow_null=True)
+    roomId = serializers.IntegerField(source="room_id", allow_null=True)
+    startedAt = serializers.DateTimeField(source="started_at")
+    closedAt = serializers.DateTimeField(source="closed_at", allow_null=True)
+    scannedCount = serializers.IntegerField(source="scanned_count", read_only=True, default=None)
+    openDiscrepancies = serializers.IntegerField(source="open_discrepancies", read_only=True, default=None)
+
+    class Meta:
+        model = Stocktake
+        fields = ["id", "institutionId", "title", "campusId", "roomId", "status", "startedAt", "closedAt",
+                  "scannedCount", "openDiscrepancies"]
+
+
+class StocktakeReportSerializer(StocktakeSerializer):
+    discrepancies = DiscrepancySerializer(many=True, read_only=True)
+
+    class Meta(StocktakeSerializer.Meta):
+        fields = [*StocktakeSerializer.Meta.fields, "discrepancies"]
+
+
+class StocktakeCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=160)
+    roomId = _id(required=False, allow_null=True, default=None)
+    campusId = _id(required=False, allow_null=True, default=None)
+
+
+class ScanSerializer(serializers.Serializer):
+    codes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=20_000, allow_empty=False)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

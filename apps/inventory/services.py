@@ -36,13 +36,18 @@ from apps.inventory.models import (
     BookingStatus,
     BorrowerKind,
     Consumable,
+    DiscrepancyKind,
     Loan,
     MovementKind,
     OverdueNotice,
+    Resolution,
     Room,
     RoomBooking,
     StockLevel,
     StockMovement,
+    Stocktake,
+    StocktakeDiscrepancy,
+    StocktakeStatus,
 )
 from apps.notifications import contracts as notifications
 from apps.users import contracts as users
@@ -477,3 +482,152 @@ def stock_move(*, scope: Scope, consumable_id: int, campus_id: int, kind: str, q
                                  institution_id=consumable.institution_id, campus_id=campus_id, quantity=after,
                                  reorder_threshold=consumable.reorder_threshold, unit=consumable.unit))
     return movement
+
+
+# --- stocktake --------------------------------------------------------------------------------------
+
+MAX_SCANNED_CODES = 20_000
+
+
+@transaction.atomic
+def stocktake_start(*, scope: Scope, title: str, room_id: int | None = None, campus_id: int | None = None,
+                    institution_id: int | None = None, actor_id: int | None = None) -> Stocktake:
+    """Open a count of one room (its campus follows) or of a whole campus."""
+    school = _institution_for_create(scope, institution_id)
+    if (room_id is None) == (campus_id is None):
+        raise ValidationFailed(fields={"roomId": [_("Count either one room or one campus.")]})
+    room = _room_of_school(scope, room_id, school)
+    if room is not None:
+        campus_id = room.campus_id
+    else:
+        _check_campus(scope, campus_id, school)
+    return Stocktake.objects.create(institution_id=school, title=title, room=room, campus_id=campus_id,
+                                    started_at=timezone.now(), started_by_id=actor_id)
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where an asset of the school is registered (for the comparison)."""
+
+    asset_id: int
+    code: str
+    room_id: int | None
+    campus_id: int | None
+    status: str
+
+
+def compare(*, expected: dict[str, Located], known: dict[str, Located], scanned: list[str],
+            room_id: int | None, campus_id: int | None) -> list[tuple[str, str, Located | None]]:
+    """The discrepancy report as (kind, code, located): `expected` are the area's assets by code that should
+    be seen (not retired, not on loan); `known` maps every scanned code (asset code or barcode) to its asset.
+    Missing: expected and not seen. Unexpected: a code of no asset (or of a retired one). Wrong room: an asset
+    registered elsewhere."""
+    report: list[tuple[str, str, Located | None]] = []
+    seen: set[int] = set()
+    for code in scanned:
+        located = known.get(code)
+        if located is None or located.status == "RETIRED":
+            report.append((DiscrepancyKind.UNEXPECTED, code, located))
+            continue
+        if located.asset_id in seen:
+            continue
+        seen.add(located.asset_id)
+        elsewhere = located.room_id != room_id if room_id is not None else located.campus_id != campus_id
+        if elsewhere:
+            report.append((DiscrepancyKind.WRONG_ROOM, located.code, located))
+    for code, located in expected.items():
+        if located.asset_id not in seen:
+            report.append((DiscrepancyKind.MISSING, code, located))
+    return report
+
+
+def _located(asset: dict) -> Located:
+    return Located(asset_id=asset["id"], code=asset["code"], room_id=asset["room_id"], campus_id=asset["campus_id"],
+                   status=asset["status"])
+
+
+@transaction.atomic
+def stocktake_scan(*, scope: Scope, stocktake_id: int, codes: list[str]) -> Stocktake:
+    """Add the codes seen (a bulk, several bulks add up) and recompute the discrepancy report; discrepancies
+    already resolved are kept as they were."""
+    selectors.stocktake_get(scope=scope, stocktake_id=stocktake_id)  # another school's: 404
+    stocktake = Stocktake.objects.select_for_update().get(pk=stocktake_id)
+    if stocktake.status != StocktakeStatus.OPEN:
+        raise Conflict(_("The stocktake is closed."), code="stocktake_closed")
+    scanned = list(dict.fromkeys([*stocktake.scanned_codes, *(c.strip() for c in codes if c.strip())]))
+    if len(scanned) > MAX_SCANNED_CODES:
+        raise ValidationFailed(fields={"codes": [_("At most %(max)d codes per stocktake.")
+                                                 % {"max": MAX_SCANNED_CODES}]})
+    school = Asset.objects.filter(institution_id=stocktake.institution_id)
+    fields = ("id", "code", "barcode", "room_id", "campus_id", "status")
+    known: dict[str, Located] = {}
+    for asset in school.filter(code__in=scanned).values(*fields):
+        known[asset["code"]] = _located(asset)
+    for asset in school.filter(barcode__in=scanned).values(*fields):
+        known.setdefault(asset["barcode"], _located(asset))
+    area = school.filter(room_id=stocktake.room_id) if stocktake.room_id else school.filter(
+        campus_id=stocktake.campus_id)
+    expected = {a["code"]: _located(a) for a in area.exclude(status__in=(AssetStatus.RETIRED, AssetStatus.ON_LOAN))
+                .values(*fields)}
+    report = compare(expected=expected, known=known, scanned=scanned, room_id=stocktake.room_id,
+                     campus_id=stocktake.campus_id)
+    stocktake.scanned_codes = scanned
+    stocktake.save(update_fields=["scanned_codes"])
+    discrepancies = StocktakeDiscrepancy.objects.filter(stocktake=stocktake)
+    discrepancies.filter(resolution="").delete()
+    resolved = set(discrepancies.values_list("kind", "code"))
+    StocktakeDiscrepancy.objects.bulk_create([
+        StocktakeDiscrepancy(stocktake=stocktake, institution_id=stocktake.institution_id, kind=kind, code=code,
+                             asset_id=located.asset_id if located else None,
+                             expected_room_id=located.room_id if located and kind != DiscrepancyKind.UNEXPECTED
+                             else None)
+        for kind, code, located in report if (kind, code) not in resolved], batch_size=2000)
+    return stocktake
+
+
+ALLOWED_RESOLUTIONS = {
+    DiscrepancyKind.MISSING: (Resolution.FOUND, Resolution.LOST),
+    DiscrepancyKind.WRONG_ROOM: (Resolution.MOVED, Resolution.RETURNED),
+    DiscrepancyKind.UNEXPECTED: (Resolution.DISMISSED,),
+}
+
+
+@transaction.atomic
+def stocktake_resolve(*, scope: Scope, stocktake_id: int, discrepancy_id: int, resolution: str, note: str = "",
+                      actor_id: int | None = None) -> StocktakeDiscrepancy:
+    """Resolve one discrepancy. LOST retires the asset and MOVED moves it to the counted room (or campus),
+    through the asset services, so the asset's history and events stay right."""
+    stocktake = selectors.stocktake_get(scope=scope, stocktake_id=stocktake_id)
+    found = StocktakeDiscrepancy.objects.in_scope(scope).filter(pk=discrepancy_id, stocktake=stocktake).first()
+    if found is None:
+        raise NotFound(_("Discrepancy not found."), code="discrepancy_not_found")
+    discrepancy = StocktakeDiscrepancy.objects.select_for_update().get(pk=found.pk)
+    if discrepancy.resolution:
+        raise Conflict(_("The discrepancy was already resolved."), code="discrepancy_resolved")
+    if resolution not in ALLOWED_RESOLUTIONS[discrepancy.kind]:
+        raise BusinessRuleViolation(_("This resolution does not fit this kind of discrepancy."),
+                                    code="resolution_not_allowed")
+    if resolution == Resolution.LOST:
+        asset_retire(scope=scope, asset_id=discrepancy.asset_id, actor_id=actor_id,
+                     reason=_("Lost in stocktake %(title)s") % {"title": stocktake.title})
+    elif resolution == Resolution.MOVED:
+        asset_move(scope=scope, asset_id=discrepancy.asset_id, room_id=stocktake.room_id,
+                   campus_id=stocktake.campus_id, actor_id=actor_id)
+    discrepancy.resolution, discrepancy.note = resolution, note
+    discrepancy.resolved_at, discrepancy.resolved_by_id = timezone.now(), actor_id
+    discrepancy.save(update_fields=["resolution", "note", "resolved_at", "resolved_by_id"])
+    return discrepancy
+
+
+@transaction.atomic
+def stocktake_close(*, scope: Scope, stocktake_id: int) -> Stocktake:
+    selectors.stocktake_get(scope=scope, stocktake_id=stocktake_id)
+    stocktake = Stocktake.objects.select_for_update().get(pk=stocktake_id)
+    if stocktake.status == StocktakeStatus.CLOSED:
+        return stocktake
+    if stocktake.discrepancies.filter(resolution="").exists():
+        raise BusinessRuleViolation(_("Resolve every discrepancy before closing the stocktake."),
+                                    code="stocktake_unresolved")
+    stocktake.status, stocktake.closed_at = StocktakeStatus.CLOSED, timezone.now()
+    stocktake.save(update_fields=["status", "closed_at"])
+    return stocktake

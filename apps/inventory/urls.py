@@ -20,4 +20,10 @@ urlpatterns = [
     path("consumables", views.ConsumableListCreateView.as_view(), name="consumables"),
     path("consumables/<int:consumable_id>/movements", views.StockMovementListCreateView.as_view(),
          name="consumable-movements"),
+    path("stocktakes", views.StocktakeListCreateView.as_view(), name="stocktakes"),
+    path("stocktakes/<int:stocktake_id>", views.StocktakeDetailView.as_view(), name="stocktake-detail"),
+    path("stocktakes/<int:stocktake_id>/scan", views.StocktakeScanView.as_view(), name="stocktake-scan"),
+    path("stocktakes/<int:stocktake_id>/close", views.StocktakeCloseView.as_view(), name="stocktake-close"),
+    path("stocktakes/<int:stocktake_id>/discrepancies/<int:discrepancy_id>/resolve",
+         views.DiscrepancyResolveView.as_view(), name="discrepancy-resolve"),
 ]

@@ -30,13 +30,19 @@ from apps.inventory.serializers import (
     CheckoutSerializer,
     ConsumableCreateSerializer,
     ConsumableSerializer,
+    DiscrepancySerializer,
     HistorySerializer,
     LoanSerializer,
     RenewSerializer,
+    ResolveSerializer,
     RoomSerializer,
     RoomWriteSerializer,
+    ScanSerializer,
     StockMovementCreateSerializer,
     StockMovementSerializer,
+    StocktakeCreateSerializer,
+    StocktakeReportSerializer,
+    StocktakeSerializer,
 )
 from common.errors import PermissionDenied, ValidationFailed
 from common.filters import MAX_BIGINT
@@ -58,6 +64,16 @@ CONSUMABLE_EXAMPLE = {"id": 2, "institutionId": 1, "code": "TIZA-B", "name": "Ti
                       "reorderThreshold": 10, "stock": [{"campusId": 2, "quantity": 8, "low": True}]}
 MOVEMENT_EXAMPLE = {"id": 31, "campusId": 2, "kind": "OUT", "delta": -4, "quantityAfter": 8, "reason": "",
                     "at": "2026-04-14T13:05:00Z", "by": 7}
+STOCKTAKE_EXAMPLE = {"id": 5, "institutionId": 1, "title": "Inventario anual 2026 — Lab", "campusId": 2, "roomId": 4,
+                     "status": "OPEN", "startedAt": "2026-11-20T13:00:00Z", "closedAt": None, "scannedCount": 3,
+                     "openDiscrepancies": 2}
+REPORT_EXAMPLE = {**STOCKTAKE_EXAMPLE, "discrepancies": [
+    {"id": 11, "kind": "MISSING", "code": "INV-000003", "assetId": 3, "expectedRoomId": 4, "resolution": "",
+     "note": "", "resolvedAt": None, "resolvedBy": None},
+    {"id": 12, "kind": "UNEXPECTED", "code": "ZZ-999", "assetId": None, "expectedRoomId": None, "resolution": "",
+     "note": "", "resolvedAt": None, "resolvedBy": None},
+    {"id": 13, "kind": "WRONG_ROOM", "code": "INV-000004", "assetId": 4, "expectedRoomId": 1,
+     "resolution": "MOVED", "note": "", "resolvedAt": "2026-11-20T15:00:00Z", "resolvedBy": 7}]}
 
 
 def _page(value: dict) -> dict:
@@ -471,3 +487,104 @@ class StockMovementListCreateView(generics.ListAPIView):
                                        campus_id=d["campusId"], kind=d["kind"], quantity=d["quantity"],
                                        reason=d["reason"], actor_id=request.user.pk)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+
+
+# --- stocktake --------------------------------------------------------------------------------------
+
+
+class StocktakeListCreateView(generics.ListAPIView):
+    permission_classes = [requires("inventory.read")]
+    serializer_class = StocktakeSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [requires("inventory.manage")()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.stocktakes_list(scope=request_scope(self.request))
+
+    @extend_schema(summary="Stocktakes of the caller's school",
+                   examples=[OpenApiExample("Stocktakes", response_only=True, value=_page(STOCKTAKE_EXAMPLE))])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Start a stocktake of one room or one campus", request=StocktakeCreateSerializer,
+                   responses={201: StocktakeSerializer},
+                   examples=[OpenApiExample("Room count", request_only=True, value={
+                       "title": "Inventario anual 2026 — Lab", "roomId": 4})])
+    def post(self, request: Request) -> Response:
+        body = StocktakeCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        scope = request_scope(request)
+        stocktake = services.stocktake_start(scope=scope, title=d["title"], room_id=d["roomId"],
+                                             campus_id=d["campusId"], actor_id=request.user.pk)
+        return Response(StocktakeSerializer(selectors.stocktake_report(scope=scope, stocktake_id=stocktake.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class StocktakeDetailView(APIView):
+    permission_classes = [requires("inventory.read")]
+
+    @extend_schema(summary="A stocktake with its discrepancy report (missing, unexpected, wrong room)",
+                   responses={200: StocktakeReportSerializer},
+                   examples=[OpenApiExample("Report", response_only=True, value=REPORT_EXAMPLE),
+                             _error("Unknown or another school's id", "404", "stocktake_not_found",
+                                    "Stocktake not found.")])
+    def get(self, request: Request, stocktake_id: int) -> Response:
+        report = selectors.stocktake_report(scope=request_scope(request), stocktake_id=stocktake_id)
+        return Response(StocktakeReportSerializer(report).data)
+
+
+class StocktakeScanView(APIView):
+    permission_classes = [requires("inventory.manage")]
+
+    @extend_schema(summary="Add the codes scanned (asset codes or barcodes; bulks add up) and get the recomputed "
+                           "discrepancy report",
+                   request=ScanSerializer, responses={200: StocktakeReportSerializer},
+                   examples=[OpenApiExample("Scan", request_only=True,
+                                            value={"codes": ["INV-000001", "INV-000004", "ZZ-999"]}),
+                             OpenApiExample("Report", response_only=True, value=REPORT_EXAMPLE),
+                             _error("Closed", "409", "stocktake_closed", "The stocktake is closed.")])
+    def post(self, request: Request, stocktake_id: int) -> Response:
+        body = ScanSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        scope = request_scope(request)
+        services.stocktake_scan(scope=scope, stocktake_id=stocktake_id, codes=body.validated_data["codes"])
+        return Response(StocktakeReportSerializer(selectors.stocktake_report(scope=scope,
+                                                                             stocktake_id=stocktake_id)).data)
+
+
+class DiscrepancyResolveView(APIView):
+    permission_classes = [requires("inventory.manage")]
+
+    @extend_schema(summary="Resolve one discrepancy: MISSING → FOUND or LOST (retires the asset); WRONG_ROOM → "
+                           "MOVED (moves the asset here) or RETURNED; UNEXPECTED → DISMISSED",
+                   request=ResolveSerializer, responses={200: DiscrepancySerializer},
+                   examples=[OpenApiExample("Lost", request_only=True, value={"resolution": "LOST",
+                                                                              "note": "No aparece"}),
+                             _error("Does not fit", "422", "resolution_not_allowed",
+                                    "This resolution does not fit this kind of discrepancy."),
+                             _error("Already resolved", "409", "discrepancy_resolved",
+                                    "The discrepancy was already resolved.")])
+    def post(self, request: Request, stocktake_id: int, discrepancy_id: int) -> Response:
+        body = ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        discrepancy = services.stocktake_resolve(
+            scope=request_scope(request), stocktake_id=stocktake_id, discrepancy_id=discrepancy_id,
+            resolution=body.validated_data["resolution"], note=body.validated_data["note"], actor_id=request.user.pk)
+        return Response(DiscrepancySerializer(discrepancy).data)
+
+
+class StocktakeCloseView(APIView):
+    permission_classes = [requires("inventory.manage")]
+
+    @extend_schema(summary="Close a stocktake (every discrepancy resolved)", request=None,
+                   responses={200: StocktakeSerializer},
+                   examples=[_error("Unresolved", "422", "stocktake_unresolved",
+                                    "Resolve every discrepancy before closing the stocktake.")])
+    def post(self, request: Request, stocktake_id: int) -> Response:
+        scope = request_scope(request)
+        services.stocktake_close(scope=scope, stocktake_id=stocktake_id)
+        return Response(StocktakeSerializer(selectors.stocktake_report(scope=scope, stocktake_id=stocktake_id)).data)

@@ -102,6 +102,8 @@ def build_school(tag: str) -> School:
         RoomBooking,
         StockLevel,
         StockMovement,
+        Stocktake,
+        StocktakeDiscrepancy,
     )
     from apps.notifications.models import BulkSend, Message
     from apps.users.models import GuardianLink, User
@@ -172,6 +174,8 @@ def build_school(tag: str) -> School:
     consumable = s.make(Consumable, code=f"{tag}-TIZA", name=f"{tag} Chalk")
     stock = s.make(StockLevel, consumable=consumable, campus_id=campus.pk, quantity=3)
     s.make(StockMovement, stock=stock, kind="IN", delta=3, quantity_after=3, at=timezone.now())
+    stocktake = s.make(Stocktake, title=f"{tag} Count", room=room, campus_id=campus.pk, started_at=timezone.now())
+    s.make(StocktakeDiscrepancy, stocktake=stocktake, kind="MISSING", code=asset.code, asset=asset, expected_room=room)
 
     saga = s.make(EnrollmentRequest, saga_type=STUDENT_ENROLLMENT, data={
         "student_id": student.pk, "section_id": section.pk, "institution_id": inst.pk})

@@ -43,7 +43,7 @@ NAME_KINDS: dict[str, str] = {
     "block": "block", "exclude_block": "block", "plan": "plan", "component": "component", "record": "grade_record",
     "saga": "saga", "bulk": "bulk", "message": "message", "template": "template",
     "room": "room", "asset": "asset", "loan": "loan", "booking": "booking", "borrower": "student",
-    "consumable": "consumable",
+    "consumable": "consumable", "stocktake": "stocktake", "discrepancy": "discrepancy",
     "responsible_staff": "staff",
 }
 

@@ -15,7 +15,18 @@ from apps.assignments.selectors import week_minute
 from apps.attendance.models import AttendanceRecord, Justification, PatternAlert
 from apps.grades.models import CompetencyEvaluation, EvaluationComponent, EvaluationPlan, GradeEntry, GradeRecord
 from apps.institution.models import CalendarYear, Campus, Holiday, Institution, InstitutionConfig, Period
-from apps.inventory.models import Asset, AssetHistory, Consumable, Loan, Room, RoomBooking, StockLevel, StockMovement
+from apps.inventory.models import (
+    Asset,
+    AssetHistory,
+    Consumable,
+    Loan,
+    Room,
+    RoomBooking,
+    StockLevel,
+    StockMovement,
+    Stocktake,
+    StocktakeDiscrepancy,
+)
 from apps.notifications.models import BulkSend, Message, NotificationTemplate
 from apps.users.models import GuardianLink, User
 from events.saga.models import SagaInstance
@@ -178,7 +189,11 @@ def build_school(tag: str, *, seq: int) -> School:
     stock = StockLevel.objects.create(consumable=consumable, institution_id=inst.pk, campus_id=campus.pk, quantity=9)
     StockMovement.objects.create(stock=stock, institution_id=inst.pk, kind="ADJUSTMENT", delta=9, quantity_after=9,
                                  reason=f"{m}count", at=now, by_id=director.pk)
-    ids.update(consumable=consumable.pk)
+    stocktake = Stocktake.objects.create(institution_id=inst.pk, title=f"{m}Count", room=room, campus_id=campus.pk,
+                                         scanned_codes=[f"{m}BC-1"], started_at=now, started_by_id=director.pk)
+    discrepancy = StocktakeDiscrepancy.objects.create(stocktake=stocktake, institution_id=inst.pk, kind="UNEXPECTED",
+                                                      code=f"{m}ZZ", note=f"{m}note")
+    ids.update(consumable=consumable.pk, stocktake=stocktake.pk, discrepancy=discrepancy.pk)
 
     ids["date"] = day.isoformat()
     return school
