@@ -277,7 +277,9 @@ SPECTACULAR_SETTINGS = {
                             "RoomKindEnum": "apps.inventory.models.RoomKind",
                             "MovementKindEnum": "apps.inventory.models.MovementKind",
                             "StocktakeStatusEnum": "apps.inventory.models.StocktakeStatus",
-                            "DiscrepancyKindEnum": "apps.inventory.models.DiscrepancyKind"},
+                            "DiscrepancyKindEnum": "apps.inventory.models.DiscrepancyKind",
+                            "MaintenanceStatusEnum": "apps.inventory.models.MaintenanceStatus",
+                            "MaintenanceStepEnum": ["IN_PROGRESS", "DONE", "CANCELLED"]},
     # Self-hosted (drf-spectacular-sidecar): the Content-Security-Policy allows no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

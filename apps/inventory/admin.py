@@ -11,6 +11,7 @@ from apps.inventory.models import (
     AssetHistory,
     Consumable,
     Loan,
+    MaintenanceRequest,
     OverdueNotice,
     Room,
     RoomBooking,
@@ -163,3 +164,12 @@ class StocktakeDiscrepancyAdmin(TenantAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(MaintenanceRequest)
+class MaintenanceRequestAdmin(TenantAdmin):
+    list_display = ("asset", "title", "priority", "status", "opened_at", "closed_at")
+    list_filter = ("status", "priority")
+    search_fields = ("title", "asset__code", "asset__name")
+    list_select_related = ("asset",)
+    readonly_fields = ("status", "opened_at", "opened_by_id", "started_at", "closed_at", "closed_by_id")

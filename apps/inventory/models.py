@@ -389,3 +389,53 @@ class StocktakeDiscrepancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code}"
+
+
+# --- maintenance ------------------------------------------------------------------------------------
+
+
+class MaintenancePriority(models.TextChoices):
+    LOW = "LOW", _("Low")
+    MEDIUM = "MEDIUM", _("Medium")
+    HIGH = "HIGH", _("High")
+    URGENT = "URGENT", _("Urgent")
+
+
+class MaintenanceStatus(models.TextChoices):
+    OPEN = "OPEN", _("Open")
+    IN_PROGRESS = "IN_PROGRESS", _("In progress")
+    DONE = "DONE", _("Done")
+    CANCELLED = "CANCELLED", _("Cancelled")
+
+
+class MaintenanceRequest(models.Model):
+    """A repair request for an asset: opening it puts the asset in repair (no loans), done or cancelled puts it
+    back in use. At most one open or in-progress request per asset."""
+
+    institution_id = models.BigIntegerField(_("institution"), db_index=True)
+    asset = models.ForeignKey(Asset, verbose_name=_("asset"), on_delete=models.PROTECT,
+                              related_name="maintenance_requests")
+    title = models.CharField(_("title"), max_length=160)
+    description = models.TextField(_("description"), blank=True)
+    priority = models.CharField(_("priority"), max_length=8, choices=MaintenancePriority.choices,
+                                default=MaintenancePriority.MEDIUM)
+    status = models.CharField(_("status"), max_length=12, choices=MaintenanceStatus.choices,
+                              default=MaintenanceStatus.OPEN)
+    opened_at = models.DateTimeField(_("opened at"))
+    opened_by_id = models.BigIntegerField(_("opened by"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by_id = models.BigIntegerField(_("closed by"), null=True, blank=True)
+    resolution_note = models.CharField(_("resolution note"), max_length=255, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("maintenance request")
+        verbose_name_plural = _("maintenance requests")
+        ordering = ["-opened_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["asset"], condition=Q(status__in=["OPEN", "IN_PROGRESS"]),
+                                               name="inventory_maintenance_one_active_per_asset")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.title} ({self.status})"

@@ -13,6 +13,7 @@ from apps.inventory.models import (
     AssetHistory,
     Consumable,
     Loan,
+    MaintenanceRequest,
     Room,
     RoomBooking,
     StockMovement,
@@ -118,3 +119,20 @@ def stocktake_report(*, scope: Scope, stocktake_id: int) -> Stocktake:
     if stocktake is None:
         raise NotFound(_("Stocktake not found."), code="stocktake_not_found")
     return stocktake
+
+
+def maintenance_list(*, scope: Scope, asset_id: int | None = None, status: str | None = None
+                     ) -> QuerySet[MaintenanceRequest]:
+    requests = MaintenanceRequest.objects.in_scope(scope).select_related("asset")
+    if asset_id is not None:
+        requests = requests.filter(asset_id=asset_id)
+    if status:
+        requests = requests.filter(status=status)
+    return requests
+
+
+def maintenance_get(*, scope: Scope, request_id: int) -> MaintenanceRequest:
+    request = maintenance_list(scope=scope).filter(pk=request_id).first()
+    if request is None:
+        raise NotFound(_("Maintenance request not found."), code="maintenance_not_found")
+    return request

@@ -12,6 +12,9 @@ from apps.inventory.models import (
     AssetStatus,
     Consumable,
     Loan,
+    MaintenancePriority,
+    MaintenanceRequest,
+    MaintenanceStatus,
     MovementKind,
     Resolution,
     Room,
@@ -259,4 +262,33 @@ class ScanSerializer(serializers.Serializer):
 
 class ResolveSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class MaintenanceSerializer(serializers.ModelSerializer):
+    assetId = serializers.IntegerField(source="asset_id")
+    assetCode = serializers.CharField(source="asset.code")
+    assetStatus = serializers.CharField(source="asset.status")
+    openedAt = serializers.DateTimeField(source="opened_at")
+    openedBy = serializers.IntegerField(source="opened_by_id", allow_null=True)
+    startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
+    closedAt = serializers.DateTimeField(source="closed_at", allow_null=True)
+    resolutionNote = serializers.CharField(source="resolution_note")
+
+    class Meta:
+        model = MaintenanceRequest
+        fields = ["id", "assetId", "assetCode", "assetStatus", "title", "description", "priority", "status",
+                  "openedAt", "openedBy", "startedAt", "closedAt", "resolutionNote"]
+
+
+class MaintenanceCreateSerializer(serializers.Serializer):
+    assetId = _id()
+    title = serializers.CharField(max_length=160)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    priority = serializers.ChoiceField(choices=MaintenancePriority.choices, default=MaintenancePriority.MEDIUM)
+
+
+class MaintenanceStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[(s, s) for s in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.DONE,
+                                                                MaintenanceStatus.CANCELLED)])
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

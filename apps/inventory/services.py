@@ -38,6 +38,9 @@ from apps.inventory.models import (
     Consumable,
     DiscrepancyKind,
     Loan,
+    MaintenancePriority,
+    MaintenanceRequest,
+    MaintenanceStatus,
     MovementKind,
     OverdueNotice,
     Resolution,
@@ -597,7 +600,8 @@ def stocktake_resolve(*, scope: Scope, stocktake_id: int, discrepancy_id: int, r
                       actor_id: int | None = None) -> StocktakeDiscrepancy:
     """Resolve one discrepancy. LOST retires the asset and MOVED moves it to the counted room (or campus),
     through the asset services, so the asset's history and events stay right."""
-    stocktake = selectors.stocktake_get(scope=scope, stocktake_id=stocktake_id)
+    selectors.stocktake_get(scope=scope, stocktake_id=stocktake_id)  # another school's: 404
+    stocktake = Stocktake.objects.select_for_update().get(pk=stocktake_id)  # a concurrent scan waits (or we do)
     found = StocktakeDiscrepancy.objects.in_scope(scope).filter(pk=discrepancy_id, stocktake=stocktake).first()
     if found is None:
         raise NotFound(_("Discrepancy not found."), code="discrepancy_not_found")
@@ -631,3 +635,56 @@ def stocktake_close(*, scope: Scope, stocktake_id: int) -> Stocktake:
     stocktake.status, stocktake.closed_at = StocktakeStatus.CLOSED, timezone.now()
     stocktake.save(update_fields=["status", "closed_at"])
     return stocktake
+
+
+# --- maintenance ------------------------------------------------------------------------------------
+
+ACTIVE_MAINTENANCE = (MaintenanceStatus.OPEN, MaintenanceStatus.IN_PROGRESS)
+MAINTENANCE_TRANSITIONS = {
+    MaintenanceStatus.OPEN: (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.DONE, MaintenanceStatus.CANCELLED),
+    MaintenanceStatus.IN_PROGRESS: (MaintenanceStatus.DONE, MaintenanceStatus.CANCELLED),
+}
+
+
+@transaction.atomic
+def maintenance_open(*, scope: Scope, asset_id: int, title: str, description: str = "",
+                     priority: str = MaintenancePriority.MEDIUM, actor_id: int | None = None) -> MaintenanceRequest:
+    """Open a repair request: the asset goes IN_REPAIR (through asset_update, so its history says so) and cannot
+    be loaned until the request is done or cancelled."""
+    asset = _locked_asset(scope, asset_id)
+    if asset.status == AssetStatus.RETIRED:
+        raise BusinessRuleViolation(_("A retired asset cannot be repaired."), code="asset_retired")
+    if asset.status == AssetStatus.ON_LOAN:
+        raise BusinessRuleViolation(_("An asset on loan cannot go to repair: check it in first."),
+                                    code="asset_on_loan")
+    if MaintenanceRequest.objects.filter(asset=asset, status__in=ACTIVE_MAINTENANCE).exists():
+        raise Conflict(_("The asset already has an open maintenance request."), code="maintenance_already_open")
+    if asset.status != AssetStatus.IN_REPAIR:
+        asset = asset_update(scope=scope, asset_id=asset.pk, status=AssetStatus.IN_REPAIR, actor_id=actor_id)
+    return MaintenanceRequest.objects.create(institution_id=asset.institution_id, asset=asset, title=title,
+                                             description=description, priority=priority, opened_at=timezone.now(),
+                                             opened_by_id=actor_id)
+
+
+@transaction.atomic
+def maintenance_set_status(*, scope: Scope, request_id: int, status: str, note: str = "",
+                           actor_id: int | None = None) -> MaintenanceRequest:
+    """OPEN → IN_PROGRESS → DONE, or CANCELLED from either; DONE and CANCELLED put the asset back IN_USE."""
+    selectors.maintenance_get(scope=scope, request_id=request_id)  # another school's: 404
+    request = MaintenanceRequest.objects.select_for_update().get(pk=request_id)
+    if request.status not in MAINTENANCE_TRANSITIONS:
+        raise Conflict(_("The maintenance request is already closed."), code="maintenance_closed")
+    if status not in MAINTENANCE_TRANSITIONS[request.status]:
+        raise BusinessRuleViolation(_("This status change is not allowed."), code="maintenance_transition_refused")
+    now = timezone.now()
+    request.status = status
+    if status == MaintenanceStatus.IN_PROGRESS:
+        request.started_at = now
+    else:
+        request.closed_at, request.closed_by_id, request.resolution_note = now, actor_id, note
+        asset = _locked_asset(scope, request.asset_id)
+        if asset.status == AssetStatus.IN_REPAIR:
+            asset = asset_update(scope=scope, asset_id=asset.pk, status=AssetStatus.IN_USE, actor_id=actor_id)
+        request.asset = asset
+    request.save()
+    return request

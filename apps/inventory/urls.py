@@ -26,4 +26,6 @@ urlpatterns = [
     path("stocktakes/<int:stocktake_id>/close", views.StocktakeCloseView.as_view(), name="stocktake-close"),
     path("stocktakes/<int:stocktake_id>/discrepancies/<int:discrepancy_id>/resolve",
          views.DiscrepancyResolveView.as_view(), name="discrepancy-resolve"),
+    path("maintenance", views.MaintenanceListCreateView.as_view(), name="maintenance"),
+    path("maintenance/<int:maintenance_id>/status", views.MaintenanceStatusView.as_view(), name="maintenance-status"),
 ]

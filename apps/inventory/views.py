@@ -33,6 +33,9 @@ from apps.inventory.serializers import (
     DiscrepancySerializer,
     HistorySerializer,
     LoanSerializer,
+    MaintenanceCreateSerializer,
+    MaintenanceSerializer,
+    MaintenanceStatusSerializer,
     RenewSerializer,
     ResolveSerializer,
     RoomSerializer,
@@ -74,6 +77,10 @@ REPORT_EXAMPLE = {**STOCKTAKE_EXAMPLE, "discrepancies": [
      "note": "", "resolvedAt": None, "resolvedBy": None},
     {"id": 13, "kind": "WRONG_ROOM", "code": "INV-000004", "assetId": 4, "expectedRoomId": 1,
      "resolution": "MOVED", "note": "", "resolvedAt": "2026-11-20T15:00:00Z", "resolvedBy": 7}]}
+MAINTENANCE_EXAMPLE = {"id": 8, "assetId": 17, "assetCode": "INV-000017", "assetStatus": "IN_REPAIR",
+                       "title": "No enciende", "description": "", "priority": "HIGH", "status": "OPEN",
+                       "openedAt": "2026-04-14T13:05:00Z", "openedBy": 7, "startedAt": None, "closedAt": None,
+                       "resolutionNote": ""}
 
 
 def _page(value: dict) -> dict:
@@ -588,3 +595,67 @@ class StocktakeCloseView(APIView):
         scope = request_scope(request)
         services.stocktake_close(scope=scope, stocktake_id=stocktake_id)
         return Response(StocktakeSerializer(selectors.stocktake_report(scope=scope, stocktake_id=stocktake_id)).data)
+
+
+# --- maintenance ------------------------------------------------------------------------------------
+
+
+class MaintenanceListCreateView(generics.ListAPIView):
+    permission_classes = [requires("inventory.read")]
+    serializer_class = MaintenanceSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [requires("inventory.manage")()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return selectors.maintenance_list(scope=request_scope(self.request),
+                                          asset_id=_int_param(self.request, "assetId"),
+                                          status=self.request.query_params.get("status"))
+
+    @extend_schema(summary="Maintenance requests of the caller's school (filters: assetId, status)",
+                   parameters=[OpenApiParameter("assetId", OpenApiTypes.INT, required=False),
+                               OpenApiParameter("status", OpenApiTypes.STR, required=False)],
+                   examples=[OpenApiExample("Requests", response_only=True, value=_page(MAINTENANCE_EXAMPLE))])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Open a maintenance request: the asset goes IN_REPAIR (no loans until done or cancelled)",
+                   request=MaintenanceCreateSerializer, responses={201: MaintenanceSerializer},
+                   examples=[OpenApiExample("Projector", request_only=True, value={
+                       "assetId": 17, "title": "No enciende", "priority": "HIGH"}),
+                       _error("Already open", "409", "maintenance_already_open",
+                              "The asset already has an open maintenance request."),
+                       _error("On loan", "422", "asset_on_loan",
+                              "An asset on loan cannot go to repair: check it in first."), NOT_FOUND])
+    def post(self, request: Request) -> Response:
+        body = MaintenanceCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        opened = services.maintenance_open(scope=request_scope(request), asset_id=d["assetId"], title=d["title"],
+                                           description=d["description"], priority=d["priority"],
+                                           actor_id=request.user.pk)
+        return Response(MaintenanceSerializer(opened).data, status=status.HTTP_201_CREATED)
+
+
+class MaintenanceStatusView(APIView):
+    permission_classes = [requires("inventory.manage")]
+
+    @extend_schema(summary="Move a request along: OPEN → IN_PROGRESS → DONE, or CANCELLED; DONE and CANCELLED put "
+                           "the asset back IN_USE",
+                   request=MaintenanceStatusSerializer, responses={200: MaintenanceSerializer},
+                   examples=[OpenApiExample("Done", request_only=True, value={"status": "DONE",
+                                                                              "note": "Lámpara cambiada"}),
+                             OpenApiExample("Done (response)", response_only=True, value={
+                                 **MAINTENANCE_EXAMPLE, "status": "DONE", "assetStatus": "IN_USE",
+                                 "closedAt": "2026-04-16T10:00:00Z", "resolutionNote": "Lámpara cambiada"}),
+                             _error("Closed", "409", "maintenance_closed",
+                                    "The maintenance request is already closed.")])
+    def post(self, request: Request, maintenance_id: int) -> Response:
+        body = MaintenanceStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changed = services.maintenance_set_status(scope=request_scope(request), request_id=maintenance_id,
+                                                  status=body.validated_data["status"],
+                                                  note=body.validated_data["note"], actor_id=request.user.pk)
+        return Response(MaintenanceSerializer(changed).data)

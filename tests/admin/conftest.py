@@ -97,6 +97,7 @@ def build_school(tag: str) -> School:
         AssetHistory,
         Consumable,
         Loan,
+        MaintenanceRequest,
         OverdueNotice,
         Room,
         RoomBooking,
@@ -175,6 +176,7 @@ def build_school(tag: str) -> School:
     stock = s.make(StockLevel, consumable=consumable, campus_id=campus.pk, quantity=3)
     s.make(StockMovement, stock=stock, kind="IN", delta=3, quantity_after=3, at=timezone.now())
     stocktake = s.make(Stocktake, title=f"{tag} Count", room=room, campus_id=campus.pk, started_at=timezone.now())
+    s.make(MaintenanceRequest, asset=asset, title=f"{tag} Repair", opened_at=timezone.now())
     s.make(StocktakeDiscrepancy, stocktake=stocktake, kind="MISSING", code=asset.code, asset=asset, expected_room=room)
 
     saga = s.make(EnrollmentRequest, saga_type=STUDENT_ENROLLMENT, data={

@@ -44,6 +44,7 @@ NAME_KINDS: dict[str, str] = {
     "saga": "saga", "bulk": "bulk", "message": "message", "template": "template",
     "room": "room", "asset": "asset", "loan": "loan", "booking": "booking", "borrower": "student",
     "consumable": "consumable", "stocktake": "stocktake", "discrepancy": "discrepancy",
+    "maintenance": "maintenance",
     "responsible_staff": "staff",
 }
 

@@ -20,6 +20,7 @@ from apps.inventory.models import (
     AssetHistory,
     Consumable,
     Loan,
+    MaintenanceRequest,
     Room,
     RoomBooking,
     StockLevel,
@@ -193,6 +194,11 @@ def build_school(tag: str, *, seq: int) -> School:
                                          scanned_codes=[f"{m}BC-1"], started_at=now, started_by_id=director.pk)
     discrepancy = StocktakeDiscrepancy.objects.create(stocktake=stocktake, institution_id=inst.pk, kind="UNEXPECTED",
                                                       code=f"{m}ZZ", note=f"{m}note")
+    repaired = Asset.objects.create(institution_id=inst.pk, code=f"{m}INV-3", barcode=f"{m}BC-3", name=f"{m}Projector",
+                                    campus_id=campus.pk, room=room, status="IN_REPAIR")
+    maintenance = MaintenanceRequest.objects.create(institution_id=inst.pk, asset=repaired, title=f"{m}Repair",
+                                                    description=f"{m}lamp", opened_at=now, opened_by_id=director.pk)
+    ids.update(maintenance=maintenance.pk)
     ids.update(consumable=consumable.pk, stocktake=stocktake.pk, discrepancy=discrepancy.pk)
 
     ids["date"] = day.isoformat()
