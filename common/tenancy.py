@@ -129,13 +129,12 @@ class TenantQuerySet(models.QuerySet):
 
 
 def request_scope(request: HttpRequest) -> Scope:
-    """The scope of a Django/DRF request's user (the admin, views), resolved through the
-    `TENANCY_SCOPE_RESOLVER` setting (auth's `scope_of_user`); cached on the request."""
+    """The scope of a request (the admin's and common/'s entry point), from the one rule that derives it:
+    the `TENANCY_SCOPE_RESOLVER` setting names auth's `request_scope`. Cached on the request per user."""
     cached = getattr(request, "_tenant_scope", None)
     if cached is not None and getattr(request, "_tenant_scope_user", None) is getattr(request, "user", None):
         return cached
-    resolver = import_string(settings.TENANCY_SCOPE_RESOLVER)
-    scope = resolver(getattr(request, "user", None))
+    scope = import_string(settings.TENANCY_SCOPE_RESOLVER)(request)
     request._tenant_scope = scope
     request._tenant_scope_user = getattr(request, "user", None)
     return scope

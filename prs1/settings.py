@@ -98,8 +98,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "prs1.urls"
-# Tenancy (common.tenancy): how a request user becomes a Scope (the admin and views ask this).
-TENANCY_SCOPE_RESOLVER = "apps.auth.contracts.scope_of_user"
+# Tenancy (common.tenancy): the one function that derives a request's Scope (the admin asks it through common/).
+TENANCY_SCOPE_RESOLVER = "apps.auth.contracts.request_scope"
 WSGI_APPLICATION = "prs1.wsgi.application"
 ASGI_APPLICATION = "prs1.asgi.application"
 

@@ -279,11 +279,6 @@ def scope_of(caller: Principal | ServiceCaller | None) -> Scope:
     return Scope.school(caller.institution_id)
 
 
-def scope_of_user(user) -> Scope:
-    """The scope of a request's user (settings.TENANCY_SCOPE_RESOLVER, for the admin and views)."""
-    return scope_of(principal_of(user))
-
-
 SCOPE_HEADER = "X-PRS1-Scope"
 
 
