@@ -2,8 +2,9 @@
 
 A context publishes an interface in its `contracts.py`: a `Contract` subclass whose methods are
 keyword-only and typed, returning frozen dataclass DTOs (never a model instance, never a dict
-shaped by convention). Callers never pick an implementation: `delegate(Interface)` returns an
-object that forwards every call to
+shaped by convention), and ends with `__getattr__ = expose(Interface)`. Callers never pick an
+implementation: they call the module's functions (`grades.initialize_grade_records(...)`), and each
+call is forwarded, at call time, to
 
 - the local implementation (`Interface.implementation`, a dotted path to a class in the owning
   context), in-process, exactly as a function call; or
@@ -217,24 +218,6 @@ def local(interface: type[C]) -> C:
 
 def is_remote(interface: type[Contract]) -> bool:
     return interface.context in remote_contexts()
-
-
-class _Delegation:
-    """Forwards each call to `resolve(interface)`."""
-
-    def __init__(self, interface: type[Contract]) -> None:
-        self._interface = interface
-
-    def __getattr__(self, name: str):
-        return getattr(resolve(self._interface), name)
-
-    def __repr__(self) -> str:
-        return f"<delegation of {self._interface.__name__}>"
-
-
-def delegate(interface: type[C]) -> C:
-    """The one object callers use: `grades = delegate(GradesContract)`, then `grades.method(...)`."""
-    return typing.cast(C, _Delegation(interface))
 
 
 _forwarders: dict[tuple[type, str], Callable] = {}

@@ -67,7 +67,7 @@ def fake_contract(monkeypatch):
         fake_contract(AssignmentsContract, "teacher_section_ids", lambda *, teacher_id: frozenset({1}))
 
     Patches the local implementation class (`Interface.implementation`), so every caller, through the
-    module functions or `delegate(...)`, gets the fake, exactly as it would get the real answer."""
+    module functions (`expose`), gets the fake, exactly as it would get the real answer."""
     from django.utils.module_loading import import_string
 
     from common import contracts

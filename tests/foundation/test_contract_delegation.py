@@ -14,7 +14,8 @@ from common import contracts
 from common.errors import NotFound
 from common.resilience import Breaker, BreakerOpen, backoff_delay
 from common.tenancy import Scope
-from tests.foundation.rpc_fixture import EchoContract, ItemDTO, LocalEcho, echo
+from tests.foundation import rpc_fixture as echo
+from tests.foundation.rpc_fixture import EchoContract, ItemDTO, LocalEcho
 
 SCHOOL = Scope.school(7)
 
